@@ -1,0 +1,3 @@
+from .dist import apply_cpu_distributed_shim
+
+__all__ = ['apply_cpu_distributed_shim']

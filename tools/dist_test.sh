@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Multi-process test on one or several nodes: tools/dist_test.sh CONFIG CHECKPOINT NPROC [args...]
+# NNODES, NODE_RANK, MASTER_ADDR, PORT are read from the environment. Without CUDA the processes use gloo on CPU.
+CONFIG=$1
+CHECKPOINT=$2
+NPROC=$3
+SHIFT=4
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+PYTHON=${PYTHON:-python}
+
+PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
+$PYTHON -m torch.distributed.run \
+    --nnodes=$NNODES \
+    --node_rank=$NODE_RANK \
+    --master_addr=$MASTER_ADDR \
+    --nproc_per_node=$NPROC \
+    --master_port=$PORT \
+    $(dirname "$0")/test.py \
+    $CONFIG $CHECKPOINT \
+    --launcher pytorch ${@:$SHIFT}
