@@ -1,0 +1,1 @@
+from . import algorithms, heads, losses, mixers, mixing  # noqa: F401  (registration side effects)

@@ -1,0 +1,156 @@
+"""Functional mixup objectives (spec ``methods.md`` sec. 2, 3, 5, 7).
+
+Every loss takes ``lam`` as a float or a per-sample Tensor[N] (the weight of ``x_i`` / label ``a`` / key
+``k_i``, i.e. the CORRECTED lam of :class:`~mixplugins.models.mixing.MixResult`) and returns the mean over
+samples, or the per-sample values with ``reduction='none'`` (``'sum'`` sums them). All of them are soft-target
+cross-entropies, built on :func:`soft_target_cross_entropy`.
+"""
+from typing import Optional, Union
+
+import torch
+import torch.nn.functional as F
+
+LamLike = Union[float, torch.Tensor]
+
+REDUCTIONS = ('mean', 'sum', 'none')
+COSINE_MODES = ('byol', 'simsiam')
+
+
+def reduce_loss(loss: torch.Tensor, reduction: str = 'mean') -> torch.Tensor:
+    """Reduce per-sample losses: ``'mean'`` | ``'sum'`` | ``'none'``."""
+    if reduction == 'mean':
+        return loss.mean()
+    if reduction == 'sum':
+        return loss.sum()
+    if reduction == 'none':
+        return loss
+    raise ValueError(f'reduction must be one of {REDUCTIONS}, got {reduction!r}')
+
+
+def _lam_column(lam: LamLike, reference: torch.Tensor) -> torch.Tensor:
+    """``lam`` as an N x 1 tensor on ``reference``'s device and dtype (a float broadcasts)."""
+    lam = torch.as_tensor(lam, dtype=reference.dtype, device=reference.device)
+    return lam.reshape(-1, 1)
+
+
+def soft_target_cross_entropy(logits: torch.Tensor, target_probs: torch.Tensor,
+                              reduction: str = 'mean') -> torch.Tensor:
+    """``CE(p, q) = -sum_k q_k log softmax(logits)_k`` per sample (N x K logits, N x K target
+    probabilities)."""
+    return reduce_loss(-(target_probs * F.log_softmax(logits, dim=-1)).sum(-1), reduction)
+
+
+def two_target_cross_entropy(logits: torch.Tensor, lam: LamLike, reduction: str = 'mean') -> torch.Tensor:
+    """Soft CE over N x K logits whose first two columns are the targets with weights ``(lam, 1 - lam)``:
+    ``-lam log softmax(l)_0 - (1 - lam) log softmax(l)_1``; other columns are negatives (weight 0)."""
+    lam = _lam_column(lam, logits)
+    target = torch.zeros_like(logits)
+    target[:, :1] = lam
+    target[:, 1:2] = 1 - lam
+    return soft_target_cross_entropy(logits, target, reduction)
+
+
+def mixup_soft_cross_entropy(logits: torch.Tensor, label_a: torch.Tensor, label_b: torch.Tensor, lam: LamLike,
+                             reduction: str = 'mean') -> torch.Tensor:
+    """Mixup CE (Zhang et al. 2018; spec sec. 5 global term):
+    ``lam CE(f(x_m), y_a) + (1 - lam) CE(f(x_m), y_b)``, computed as one soft-target CE with
+    ``q = lam onehot(a) + (1 - lam) onehot(b)`` (equal by linearity)."""
+    lam = _lam_column(lam, logits)
+    num_classes = logits.size(-1)
+    target = (lam * F.one_hot(label_a, num_classes).to(logits.dtype)
+              + (1 - lam) * F.one_hot(label_b, num_classes).to(logits.dtype))
+    return soft_target_cross_entropy(logits, target, reduction)
+
+
+def pairwise_bce(logits: torch.Tensor, label_a: torch.Tensor, label_b: torch.Tensor, lam: LamLike,
+                 reduction: str = 'mean') -> torch.Tensor:
+    """Class-level pBCE (001 sec. 3.3, 004 sec. 3.1; spec sec. 5): with ``l_k = w_k . z`` the class logits,
+    ``p_a = exp(l_a) / (exp(l_a) + exp(l_b))``, ``pBCE = -lam log p_a - (1 - lam) log(1 - p_a)``.
+    When ``a == b`` the two logits coincide and the value is ``log 2`` with zero gradient."""
+    pair_logits = torch.stack([logits.gather(1, label_a.view(-1, 1)).squeeze(1),
+                               logits.gather(1, label_b.view(-1, 1)).squeeze(1)], dim=1)
+    return two_target_cross_entropy(pair_logits, lam, reduction)
+
+
+def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Row-wise dot product of two N x D tensors -> N x 1."""
+    return (a * b).sum(-1, keepdim=True)
+
+
+def instance_bce(z_m: torch.Tensor, z_i: torch.Tensor, z_j: torch.Tensor, lam: LamLike, temperature: float,
+                 reduction: str = 'mean') -> torch.Tensor:
+    """Instance-level BCE (001 sec. 3.3; spec sec. 5):
+    ``p_mi = exp(z_m.z_i / t) / (exp(z_m.z_i / t) + exp(z_m.z_j / t))``,
+    ``BCE = -lam log p_mi - (1 - lam) log(1 - p_mi)``. Embeddings are assumed L2-normalised."""
+    logits = torch.cat([_dot(z_m, z_i), _dot(z_m, z_j)], dim=1) / temperature
+    return two_target_cross_entropy(logits, lam, reduction)
+
+
+def infonce(q: torch.Tensor, k: torch.Tensor, queue: torch.Tensor, temperature: float,
+            reduction: str = 'mean') -> torch.Tensor:
+    """MoCo infoNCE: ``-log softmax([q.k, q.queue^T] / t)[0]``; ``queue`` is K x D (rows are negatives)."""
+    logits = torch.cat([_dot(q, k), q @ queue.t()], dim=1) / temperature
+    return reduce_loss(-F.log_softmax(logits, dim=1)[:, 0], reduction)
+
+
+def mixup_infonce(q_m: torch.Tensor, k_i: torch.Tensor, k_j: torch.Tensor, queue: torch.Tensor, lam: LamLike,
+                  temperature: float, reduction: str = 'mean') -> torch.Tensor:
+    """Mixup infoNCE, one softmax per parent (AMix 001 Eq. 4, Un-Mix 003; spec sec. 2, 5):
+    ``-lam log softmax_t(q_m . [k_i, queue])[k_i] - (1 - lam) log softmax_t(q_m . [k_j, queue])[k_j]``.
+    ``queue`` is K x D; inputs are assumed L2-normalised."""
+    lam = _lam_column(lam, q_m).squeeze(1)
+    loss_i = infonce(q_m, k_i, queue, temperature, reduction='none')
+    loss_j = infonce(q_m, k_j, queue, temperature, reduction='none')
+    return reduce_loss(lam * loss_i + (1 - lam) * loss_j, reduction)
+
+
+def joint_soft_infonce(q_m: torch.Tensor, k_i: torch.Tensor, k_j: torch.Tensor, queue: torch.Tensor,
+                       lam: LamLike, temperature: float, reduction: str = 'mean') -> torch.Tensor:
+    """MoCo-BSIM (000 sec. 3; spec sec. 3): ONE softmax over ``[q.k_i, q.k_j, q.queue^T] / t`` with soft
+    target ``(lam, 1 - lam, 0, ..., 0)``. With ``lam = 1`` it is infoNCE with key ``k_i`` and negatives
+    ``[k_j, queue]``."""
+    logits = torch.cat([_dot(q_m, k_i), _dot(q_m, k_j), q_m @ queue.t()], dim=1) / temperature
+    return two_target_cross_entropy(logits, lam, reduction)
+
+
+def eta_balanced(local: torch.Tensor, global_: torch.Tensor, eta: float) -> torch.Tensor:
+    """eta-balanced Mixer objective (004 sec. 3.1; spec sec. 5): ``L = l_local + eta * l_global``,
+    ``eta >= 0``."""
+    if not eta >= 0:
+        raise ValueError(f'eta must be >= 0 (L = local + eta * global), got {eta}')
+    return local + eta * global_
+
+
+def interpolated_cosine_loss(pred: torch.Tensor, z_i: torch.Tensor, z_j: torch.Tensor, lam: LamLike,
+                             mode: str = 'byol', reduction: str = 'mean') -> torch.Tensor:
+    """BYOL / SimSiam-BSIM (000 sec. 3; spec sec. 3): target
+    ``z_bar = sg(normalize(lam z_i + (1 - lam) z_j))`` with ``z_i``, ``z_j`` L2-normalised first (spec
+    notation: ``z`` are normalised embeddings); ``byol``: ``2 - 2 cos(pred, z_bar)``; ``simsiam``:
+    ``-cos(pred, z_bar)``."""
+    if mode not in COSINE_MODES:
+        raise ValueError(f'mode must be one of {COSINE_MODES}, got {mode!r}')
+    lam = _lam_column(lam, pred)
+    unit_i, unit_j = F.normalize(z_i.detach(), dim=1), F.normalize(z_j.detach(), dim=1)
+    target = F.normalize(lam * unit_i + (1 - lam) * unit_j, dim=1)
+    cosine = (F.normalize(pred, dim=1) * target).sum(1)
+    return reduce_loss(2 - 2 * cosine if mode == 'byol' else -cosine, reduction)
+
+
+def label_smoothing_targets(labels: torch.Tensor, eps: float, num_classes: int) -> torch.Tensor:
+    """Bag of Freebies (002 sec. 3; spec sec. 7): ``q' = (1 - eps) q + eps / K``, ``0 <= eps < 1``; ``labels``
+    are class indices [N] or target distributions N x K."""
+    if not 0 <= eps < 1:
+        raise ValueError(f'eps must lie in [0, 1) (label smoothing q\' = (1 - eps) q + eps / K), got {eps}')
+    q = F.one_hot(labels, num_classes).float() if labels.dim() == 1 else labels.float()
+    return (1 - eps) * q + eps / num_classes
+
+
+def label_smoothing_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, eps: float,
+                                  num_classes: Optional[int] = None, reduction: str = 'mean') -> torch.Tensor:
+    """CE against label-smoothed targets ``(1 - eps) q + eps / K`` (002 sec. 3; spec sec. 7);
+    ``K = num_classes`` or the number of logit columns."""
+    if num_classes is not None and num_classes != logits.size(-1):
+        raise ValueError(f'num_classes must equal the number of logit columns {logits.size(-1)}, '
+                         f'got {num_classes}')
+    targets = label_smoothing_targets(labels, eps, logits.size(-1)).to(logits.dtype)
+    return soft_target_cross_entropy(logits, targets, reduction)

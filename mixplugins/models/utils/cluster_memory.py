@@ -1,0 +1,127 @@
+"""ODC-style online clustering of a feature memory over the whole data set, for the pseudo labels of SAMix-C.
+
+Online Deep Clustering (Zhan et al. 2020, ref. [21] of SAMix ``004_efcde85b9ca00546.txt``; used by SAMix-C and
+AMix-C, spec ``methods.md`` section 6): every sample of the data set has a slot in a memory of L2-normalised
+features and a cluster label in [0, C).
+
+- Every iteration, the batch features enter the memory with momentum ``m``:
+  ``f_i <- normalize((1 - m) f_i + m f_new)`` (the first visit stores ``f_new``), and the batch samples are
+  re-labelled with their nearest centroid ``argmax_c f_i . c``.
+- Every ``update_interval`` iterations: centroids ``c = normalize(mean of the cluster's memory features)``,
+  every visited sample re-labelled, then empty clusters re-seeded by splitting the largest cluster (new
+  centroid = its member farthest from its centroid, members re-assigned to the nearer of the two).
+
+All state is made of buffers, so it is saved in checkpoints and restored exactly on resume. Under
+torch.distributed the batch features and indices are gathered first, so every process holds the same memory.
+"""
+import torch
+import torch.nn.functional as F
+from mmengine.dist import all_gather
+from torch import Tensor, nn
+
+
+class ClusterMemory(nn.Module):
+    """Feature memory + cluster labels of ``num_samples`` samples.
+
+    Args:
+        num_samples: size of the training set (sample indices must lie in [0, num_samples)).
+        feat_dim: dimension of the stored features.
+        num_clusters: ``C`` (SAMix default 200).
+        momentum: ``m`` of the memory update, in (0, 1].
+        update_interval: iterations between centroid updates / full re-labelling, >= 1.
+    """
+
+    def __init__(self, num_samples: int, feat_dim: int, num_clusters: int = 200, momentum: float = 0.5,
+                 update_interval: int = 10):
+        super().__init__()
+        if not isinstance(num_clusters, int) or num_clusters < 2:
+            raise ValueError(f'num_clusters must be an int >= 2, got {num_clusters!r}')
+        if not isinstance(num_samples, int) or num_samples < num_clusters:
+            raise ValueError(f'num_samples must be an int >= num_clusters ({num_clusters}) (the size of the '
+                             f'training set), got {num_samples!r}')
+        if not 0 < momentum <= 1:
+            raise ValueError(f'momentum must lie in (0, 1] (memory update f <- (1-m) f + m f_new), '
+                             f'got {momentum}')
+        if not isinstance(update_interval, int) or update_interval < 1:
+            raise ValueError(f'update_interval must be an int >= 1, got {update_interval!r}')
+        self.num_samples = num_samples
+        self.num_clusters = num_clusters
+        self.momentum = momentum
+        self.update_interval = update_interval
+        self.register_buffer('features', torch.zeros(num_samples, feat_dim))
+        self.register_buffer('labels', torch.arange(num_samples) % num_clusters)
+        self.register_buffer('visited', torch.zeros(num_samples, dtype=torch.bool))
+        self.register_buffer('centroids', torch.zeros(num_clusters, feat_dim))
+        self.register_buffer('num_updates', torch.zeros((), dtype=torch.long))
+
+    @property
+    def has_centroids(self) -> bool:
+        return bool(self.centroids.abs().sum() > 0)
+
+    def pseudo_labels(self, sample_idx: Tensor) -> Tensor:
+        """Current cluster labels of the samples ``sample_idx``."""
+        self._check_indices(sample_idx)
+        return self.labels[sample_idx.to(self.labels.device)]
+
+    @torch.no_grad()
+    def update(self, feats: Tensor, sample_idx: Tensor) -> None:
+        """Memory update with the batch (gathered over processes); re-cluster every ``update_interval``
+        calls."""
+        feats = torch.cat(all_gather(feats.detach().to(self.features.dtype)))
+        sample_idx = torch.cat(all_gather(sample_idx.to(self.features.device)))
+        self._check_indices(sample_idx)
+        new = F.normalize(feats, dim=1)
+        old = self.features[sample_idx]
+        blended = F.normalize((1 - self.momentum) * old + self.momentum * new, dim=1)
+        visited = self.visited[sample_idx].unsqueeze(1)
+        self.features[sample_idx] = torch.where(visited, blended, new)
+        self.visited[sample_idx] = True
+        if self.has_centroids:
+            self.labels[sample_idx] = self.assign(self.features[sample_idx])
+        self.num_updates += 1
+        if int(self.num_updates) % self.update_interval == 0 and int(self.visited.sum()) >= self.num_clusters:
+            self.recluster()
+
+    def assign(self, feats: Tensor) -> Tensor:
+        """Nearest centroid (largest cosine) of each feature."""
+        return (feats @ self.centroids.t()).argmax(dim=1)
+
+    @torch.no_grad()
+    def recluster(self) -> None:
+        """Centroids from the visited memory, re-label every visited sample, re-seed empty clusters."""
+        idx = self.visited.nonzero().squeeze(1)
+        feats, labels = self.features[idx], self.labels[idx]
+        self.centroids.copy_(self._centroids(feats, labels))
+        labels = self.assign(feats)
+        labels = self._reseed_empty(feats, labels)
+        self.centroids.copy_(self._centroids(feats, labels))
+        self.labels[idx] = labels
+
+    def _centroids(self, feats: Tensor, labels: Tensor) -> Tensor:
+        sums = torch.zeros_like(self.centroids).index_add_(0, labels, feats)
+        return F.normalize(sums, dim=1)
+
+    def _reseed_empty(self, feats: Tensor, labels: Tensor) -> Tensor:
+        """Split the largest cluster into every empty one (deterministic: farthest member as the new seed)."""
+        labels = labels.clone()
+        counts = torch.bincount(labels, minlength=self.num_clusters)
+        for empty in (counts == 0).nonzero().squeeze(1).tolist():
+            largest = int(counts.argmax())
+            members = (labels == largest).nonzero().squeeze(1)
+            member_feats = feats[members]
+            centre = F.normalize(member_feats.mean(0), dim=0)
+            order = torch.argsort(member_feats @ centre)  # ascending cosine: farthest first
+            seed = member_feats[order[0]]
+            to_new = (member_feats @ seed) > (member_feats @ centre)
+            num_new = int(to_new.sum())
+            if num_new == 0 or num_new == members.numel():  # ties: give the farthest half to the new cluster
+                to_new = torch.zeros_like(to_new)
+                to_new[order[:members.numel() // 2]] = True
+            labels[members[to_new]] = empty
+            counts = torch.bincount(labels, minlength=self.num_clusters)
+        return labels
+
+    def _check_indices(self, sample_idx: Tensor) -> None:
+        if sample_idx.numel() and (int(sample_idx.min()) < 0 or int(sample_idx.max()) >= self.num_samples):
+            raise ValueError(f'num_samples={self.num_samples} is smaller than the data set: got sample index '
+                             f'{int(sample_idx.max())} (set clustering.num_samples to len(train dataset))')
