@@ -1,0 +1,46 @@
+"""SAMix's Mixer = AMix's Mix Block+ (spec ``methods.md`` section 4 items 1-6).
+
+AMix ``001_3cc5f7e0294eb80a.txt`` sec. 3.2 (Eq. 5) and SAMix ``004_efcde85b9ca00546.txt`` sec. 3.2, A.2:
+
+    z_i' = (1 + g lam) z_i,  z_j' = (1 + g (1 - lam)) z_j,           g = clamp(gamma, 0, 1), gamma_0 = 0
+    P = softmax((W_P z_c)^T (W_P z_c) / sqrt(d)),                     z_c = concat(z_i', z_j'), d = C/2
+    s_i = U(sigmoid(P C_NCL(z_i'))),                                  U bilinear
+    s_i <- lambda adjusting (per-sample mean exactly lam),  L_mask = max(|lam - mu| - eps, 0) - var(s_i)
+"""
+from mmpretrain.registry import MODELS
+
+from .base_mixer import BaseMaskMixer
+
+
+@MODELS.register_module()
+class SAMixMixer(BaseMaskMixer):
+    """Mix Block+ / SAMix Mixer. See :class:`BaseMaskMixer` for the arguments and the forward interface.
+
+    Args:
+        attention: ``True`` for the global attention of Mix Block+, ``False`` to ablate it (mask = content).
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 lam_encoding: str = 'adaptive',
+                 attention: bool = True,
+                 content: str = 'nonlinear',
+                 dropout: float = 0.1,
+                 upsample: str = 'bilinear',
+                 lam_adjust: bool = True,
+                 mask_loss_eps: float = 0.1,
+                 variance_loss: bool = True,
+                 init_cfg=None):
+        if not isinstance(attention, bool):
+            raise ValueError(f'attention must be True (global attention) or False (none), got {attention!r}')
+        super().__init__(
+            in_channels=in_channels,
+            lam_encoding=lam_encoding,
+            attention='global' if attention else 'none',
+            content=content,
+            dropout=dropout,
+            upsample=upsample,
+            lam_adjust=lam_adjust,
+            mask_loss_eps=mask_loss_eps,
+            variance_loss=variance_loss,
+            init_cfg=init_cfg)
