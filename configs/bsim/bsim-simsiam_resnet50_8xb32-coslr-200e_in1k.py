@@ -1,0 +1,15 @@
+# simsiam-BSIM (000_9be933358e97b3b9.txt, spec methods.md sec. 3) on ImageNet-1k with ResNet-50: mmpretrain's
+# simsiam recipe unchanged; the mixtures of the first views (CutMix, lam ~ Beta(1, 1), j = N-1-i) replace
+# them.
+_base_ = 'mmpretrain::simsiam/simsiam_resnet50_8xb32-coslr-200e_in1k.py'
+
+custom_imports = dict(imports=['mixplugins'], allow_failed_imports=False)
+
+model = dict(
+    type='BSIMSimSiam',
+    mix_policy=dict(type='CutMixPolicy', alpha=1.0),
+    pairing='flip',
+    w_bsim=1.0,
+    w_sim=0.0)
+# one seed per process: every process pairs its local batch and draws its own lam (000 supp. sec. 3.4)
+randomness = dict(seed=0, diff_rank_seed=True)

@@ -1,0 +1,42 @@
+"""Un-Mix on SimCLR (003_fe91b5121bd7bc94.txt sec. 4.2-4.3; spec ``methods.md`` sec. 2)."""
+from typing import Dict, List, Union
+
+import torch
+from mmpretrain.models import SimCLR
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+from ..mixing.policies import BaseMixPolicy
+from .base_mix_ssl import MixSimCLRMixin, unmix_policy
+
+
+@MODELS.register_module()
+class UnMixSimCLR(MixSimCLRMixin, SimCLR):
+    """Un-Mix SimCLR: ``L = L_SimCLR(x', x'') + lam L_m(x_m) + (1 - lam) L_m(flip(x_m))`` (003 Eq. 5).
+
+    ``x_m`` is the self-mixture of the first view; its embeddings are extra anchors whose positive is the
+    second view of each parent and whose negatives are those of that parent's clean anchor (003 Eq. 3: the
+    distance of negative pairs is unchanged) -- :meth:`MixSimCLRMixin.extra_anchor_term`. The clean views are
+    forwarded together as upstream SimCLR does, the mixtures on their own (no second forward for the
+    reversed order).
+
+    Args:
+        mix_policy: mixing policy config; default Un-Mix's (``P = 0.5``, ``alpha = 1``).
+        pairing: ``'flip'`` (the paper's) or ``'random'``.
+        **kwargs: upstream :class:`mmpretrain.models.SimCLR` arguments.
+    """
+
+    def __init__(self, *args, mix_policy: Union[dict, BaseMixPolicy] = None, pairing: str = 'flip',
+                 **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.init_mixing(mix_policy or unmix_policy(), pairing)
+
+    def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
+             **kwargs) -> Dict[str, torch.Tensor]:
+        mix = self.mix_batch(inputs[0])
+        z_a, z_b = self.embed(inputs[0], inputs[1])
+        z_m, = self.embed(mix.mixed)
+        lam, index = self.gather_pairing(mix)
+        identity = torch.eye(z_a.size(0), dtype=z_a.dtype, device=z_a.device)
+        return dict(loss_ori=self.soft_nt_xent(z_a, z_b, identity),
+                    loss_mix=self.extra_anchor_term(z_m, z_a, z_b, lam.to(z_m.dtype), index))
