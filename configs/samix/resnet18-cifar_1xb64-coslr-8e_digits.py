@@ -1,0 +1,20 @@
+# Vanilla supervised ResNet_CIFAR-18 on the embedded digits, CPU-sized: the baseline of the supervised SAMix /
+# AutoMix / Mixup comparison in docs/results_samix.md (same data, schedule and seed).
+_base_ = ['../_base_/datasets/digits_bs64.py', 'mmpretrain::_base_/default_runtime.py']
+
+max_epochs = 8
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='BN')),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=10, in_channels=512, loss=dict(type='CrossEntropyLoss')))
+
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))
+param_scheduler = dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0, end=max_epochs)
+train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=max_epochs)
+val_cfg = dict()
+test_cfg = dict()
+default_hooks = dict(logger=dict(type='LoggerHook', interval=5),
+                     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+custom_hooks = [dict(type='RNGStateHook')]
+randomness = dict(seed=0)

@@ -1,0 +1,11 @@
+# SAMix-C on the embedded digits, CPU-sized (004_efcde85b9ca00546.txt sec. 3.1, A.4; spec methods.md sec. 6):
+# SAMix-I with pseudo labels from an ODC-style clustering of a key memory over the 1,438 training images;
+# Mixer loss pBCE + eta * mixup CE through a cluster head. C = 20 here (10 digit classes, 1,438 images; the
+# papers' C = 200 is for 100k-image sets), centroids refreshed every 11 steps (two per epoch).
+_base_ = './samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py'
+
+model = dict(
+    mixer_local_loss='pbce',
+    mixer_global_loss='ce',
+    clustering=dict(num_samples=1438, num_clusters=20, momentum=0.5, update_interval=11),
+    cluster_head=dict(type='ClusterHead', loss_weight=1.0))

@@ -1,0 +1,34 @@
+# SAMix-I on the embedded digits, CPU-sized (004_efcde85b9ca00546.txt sec. 3, A.2; spec methods.md sec. 4-6):
+# the upstream MoCo v2 digits demo plus an online Mixer fed by the momentum encoder's stage 3
+# (ResNet_CIFAR-18: 256 x 8 x 8 at 32 px), two (lam, pairing) draws per step, lam ~ Beta(2, 2), eta = 0.5 (all
+# SSL runs, 004 A.5.3). Differences from the ImageNet recipe, for a few CPU minutes: queue 1024 and momentum m
+# from 0.99 (not 0.999: with ~180 steps a 0.999 key encoder would barely move) to 1 on the same cosine curve.
+_base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-8e_digits.py'
+
+model = dict(
+    _delete_=True,
+    type='SAMixMoCo',
+    queue_len=1024,
+    feat_dim=128,
+    momentum_coefficient=0.99,
+    backbone=dict(type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='BN'), zero_init_residual=False),
+    neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=512, out_channels=128, with_avg_pool=True),
+    head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
+    mixer=dict(type='SAMixMixer', in_channels=256),
+    mixer_stage=2,  # paper l = 3
+    alpha=2.0,
+    pairing='random',
+    eta=0.5,
+    mask_loss_weight=0.1,
+    mixer_local_loss='bce',
+    mixer_global_loss='infonce')
+
+# The Mixer is trained by the same optimizer in its own parameter group: no weight decay, base lr.
+optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'mixer': dict(decay_mult=0.0)}))
+
+# beta 0.1 -> 0 linearly, m 0.99 -> 1 on a cosine curve (004 A.2); both set from the progress, resume-safe.
+samix_hooks = [
+    dict(type='AttrScheduleHook', attr='mask_loss_weight', start=0.1, end=0.0, curve='linear'),
+    dict(type='AttrScheduleHook', attr='momentum_coefficient', start=0.99, end=1.0, curve='cosine'),
+]
+custom_hooks = [{{_base_.knn_hook}}, dict(type='RNGStateHook')] + samix_hooks

@@ -1,0 +1,14 @@
+from .bsim_byol import BSIMBYOL
+from .bsim_mocov2 import BSIMMoCo
+from .bsim_simclr import BSIMSimCLR
+from .bsim_simsiam import BSIMSimSiam
+from .samix_classifier import SAMixClassifier
+from .samix_moco import SAMixMoCo
+from .unmix_byol import UnMixBYOL
+from .unmix_mocov2 import UnMixMoCo
+from .unmix_simclr import UnMixSimCLR
+
+__all__ = [
+    'UnMixMoCo', 'UnMixSimCLR', 'UnMixBYOL', 'BSIMMoCo', 'BSIMSimCLR', 'BSIMBYOL', 'BSIMSimSiam', 'SAMixMoCo',
+    'SAMixClassifier'
+]

@@ -1,0 +1,4 @@
+"""Heads (``MODELS``)."""
+from .cluster_head import ClusterHead
+
+__all__ = ['ClusterHead']

@@ -1,0 +1,368 @@
+"""SAMix / AMix / AutoMix algorithms: gradient routing, losses, schedules, SAMix-C clustering, SAMix^P export.
+
+Tiny models (ResNet_CIFAR-18 with 8 base channels, 16 px, batch 8) so the whole file runs in seconds.
+"""
+import copy
+import math
+
+import pytest
+import torch
+from mmengine.logging import MessageHub
+from mmengine.optim import build_optim_wrapper
+from mmpretrain.registry import BATCH_AUGMENTS, MODELS
+from mmpretrain.structures import DataSample
+
+import mixplugins  # noqa: F401
+from mixplugins.engine.hooks.schedule_hooks import AttrScheduleHook
+from mixplugins.models.utils import ClusterMemory
+from tools.model_converters.export_mixer import export
+
+N, SIZE = 8, 16
+BACKBONE = dict(type='ResNet_CIFAR', depth=18, stem_channels=8, base_channels=8)
+NECK = dict(type='MoCoV2Neck', in_channels=64, hid_channels=16, out_channels=8, with_avg_pool=True)
+HEAD = dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2)
+MIXER = dict(type='SAMixMixer', in_channels=32)
+
+
+def moco_cfg(**overrides) -> dict:
+    cfg = dict(type='SAMixMoCo', queue_len=32, feat_dim=8, backbone=BACKBONE, neck=NECK, head=HEAD,
+               mixer=MIXER)
+    cfg.update(overrides)
+    return copy.deepcopy(cfg)
+
+
+def cluster_overrides(num_clusters=4, update_interval=1) -> dict:
+    return dict(mixer_local_loss='pbce', mixer_global_loss='ce',
+                clustering=dict(num_samples=32, num_clusters=num_clusters, update_interval=update_interval))
+
+
+def classifier_cfg(**overrides) -> dict:
+    cfg = dict(type='SAMixClassifier', backbone=BACKBONE, neck=dict(type='GlobalAveragePooling'),
+               head=dict(type='LinearClsHead', num_classes=5, in_channels=64), mixer=MIXER,
+               data_preprocessor=dict(num_classes=5))
+    cfg.update(overrides)
+    return copy.deepcopy(cfg)
+
+
+def build(cfg):
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    return model
+
+
+def ssl_batch(seed=0, offset=0):
+    g = torch.Generator().manual_seed(seed)
+    views = [torch.randn(N, 3, SIZE, SIZE, generator=g) for _ in range(2)]
+    return views, [DataSample(metainfo=dict(sample_idx=offset + i)) for i in range(N)]
+
+
+def cls_batch(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(N, 3, SIZE, SIZE, generator=g)
+    labels = torch.arange(N) % 5
+    return x, [DataSample().set_gt_label(int(y)) for y in labels]
+
+
+def grads(loss, params):
+    """Gradient of ``loss`` w.r.t. each parameter; None where the graph does not reach it."""
+    return torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
+
+
+def reached(loss, module) -> bool:
+    """True when ``loss`` has a non-zero gradient on some trainable parameter of ``module``."""
+    params = [p for p in module.parameters() if p.requires_grad]
+    return any(g is not None and bool(g.abs().sum() > 0) for g in grads(loss, params))
+
+
+def online_modules(model):
+    return [model.backbone, model.neck] + ([model.head] if hasattr(model.head, 'fc') else [])
+
+
+# ------------------------------------------------------------------------------------------------ SSL routing
+@pytest.mark.parametrize('variant', ['instance', 'cluster'])
+def test_ssl_gradient_routing(variant):
+    model = build(moco_cfg(**(cluster_overrides() if variant == 'cluster' else {})))
+    losses = model.loss(*ssl_batch())
+    online_loss = losses['loss'] + losses['loss_mix']
+    # the online network learns only from the online loss, the Mixer only from its own
+    assert not any(reached(losses['loss_mixer'], m) for m in online_modules(model))
+    assert reached(losses['loss_mixer'], model.mixer)
+    assert not reached(online_loss, model.mixer)
+    assert reached(online_loss, model.backbone)
+    if variant == 'cluster':
+        # the Mixer loss sees the cluster head with detached weights; the head learns from its own CE on keys
+        assert not reached(losses['loss_mixer'], model.cluster_head)
+        assert reached(losses['loss_cluster'], model.cluster_head)
+        assert not any(reached(losses['loss_cluster'], m) for m in online_modules(model) + [model.mixer])
+    # the momentum encoder is frozen and never receives a gradient
+    assert not any(p.requires_grad for p in model.encoder_k.parameters())
+    sum(losses.values()).backward()
+    assert all(p.grad is None for p in model.encoder_k.parameters())
+
+
+def test_ssl_masks_follow_their_own_lambda():
+    """Each mixture is adjusted to its own lam (the reference adjusted the backbone mask toward the other
+    one), the mask loss is per sample, and the online mask is detached."""
+    model = build(moco_cfg())
+    draws = iter([(torch.full((N, ), 0.3), torch.arange(N).flip(0)),
+                  (torch.full((N, ), 0.8), torch.arange(N))])
+    model.draw_mixing = lambda n, device: next(draws)
+    x = torch.randn(N, 3, SIZE, SIZE)
+    feat = torch.randn(N, 32, 4, 4)
+    online, mixer_branch, loss_mask = model.mixer_masks(feat, x)
+    assert torch.allclose(online.mask.mean(dim=(1, 2, 3)), torch.full((N, ), 0.3), atol=1e-5)
+    assert torch.allclose(mixer_branch.mask.mean(dim=(1, 2, 3)), torch.full((N, ), 0.8), atol=1e-5)
+    assert not online.mask.requires_grad and mixer_branch.mask.requires_grad
+    assert loss_mask.shape == (N, )
+    expected = online.mask * x + (1 - online.mask) * x.flip(0)
+    assert torch.allclose(online.mixed, expected, atol=1e-6)
+    assert torch.equal(online.lam, torch.full((N, ), 0.3))
+
+
+def test_mixer_loss_by_hand():
+    """L = local + eta * global + beta * mean_i L_mask,i; without a local term (AutoMix) L = eta * global."""
+    model = build(moco_cfg(eta=0.5, mask_loss_weight=0.1))
+    loss = model.mixer_loss(torch.tensor(1.0), torch.tensor(2.0), torch.tensor([0.2, 0.4]))
+    assert float(loss) == pytest.approx(1.0 + 0.5 * 2.0 + 0.1 * 0.3)
+    model.eta = 1.0
+    assert float(model.mixer_loss(None, torch.tensor(2.0), torch.tensor([0.0, 0.0]))) == pytest.approx(2.0)
+
+
+def test_eta_changes_the_mixer_loss():
+    """The global term reaches the Mixer loss, linearly in eta (the reference's eta was a no-op)."""
+    model = build(moco_cfg(mask_loss_weight=0.0))
+    batch = ssl_batch()
+    values = {}
+    for eta in (0.0, 0.5, 1.0):
+        model.eta = eta
+        state = copy.deepcopy(model.state_dict())
+        torch.manual_seed(1)
+        values[eta] = float(model.loss(*batch)['loss_mixer'])
+        model.load_state_dict(state)
+    assert values[0.5] != pytest.approx(values[0.0], abs=1e-4)
+    assert values[1.0] - values[0.5] == pytest.approx(values[0.5] - values[0.0], rel=1e-4)
+    # eta * mixup infoNCE of 8-d keys with a 32-key queue: of the order of log(33)
+    assert 0.5 * math.log(2) < values[1.0] - values[0.0] < 2 * math.log(34)
+
+
+def test_policy_mode_has_no_mixer_loss():
+    model = build(moco_cfg(mixer=None, mix_policy=dict(type='MixupPolicy', alpha=2.0, pairing='random')))
+    assert set(model.loss(*ssl_batch())) == {'loss', 'loss_mix'}
+    # clean_loss_weight=0 (the SAMix^P configs): the mixtures replace the clean queries
+    model.clean_loss_weight = 0.0
+    assert set(model.loss(*ssl_batch())) == {'loss_mix'}
+
+
+@pytest.mark.parametrize('overrides, key', [
+    (dict(mix_policy=dict(type='MixupPolicy')), 'exactly one of mixer'),
+    (dict(alpha=0), 'alpha must be > 0'),
+    (dict(eta=-1), 'eta must be >= 0'),
+    (dict(mixer_local_loss='kl'), 'mixer_local_loss must be one of'),
+    (dict(mixer_global_loss='kl'), 'mixer_global_loss must be one of'),
+    (dict(mixer_stage=4), 'mixer_stage must be a 0-based stage index'),
+    (dict(mixer_global_loss='ce'), 'clustering .* is required'),
+    (dict(pairing='ring'), 'pairing must be one of'),
+    (dict(clean_loss_weight=-1.0), 'clean_loss_weight must be >= 0'),
+])
+def test_bad_config_values(overrides, key):
+    with pytest.raises(ValueError, match=key):
+        MODELS.build(moco_cfg(**overrides))
+
+
+# ------------------------------------------------------------------------------------------------ schedules
+class _FakeRunner:
+
+    def __init__(self, model, iteration, max_iters=100):
+        self.model, self.iter, self.max_iters = model, iteration, max_iters
+        self.epoch, self.max_epochs = 0, 1
+        self.message_hub = MessageHub.get_instance('test_samix')
+
+
+SCHEDULES = [
+    # (hook, {progress: value}) -- beta 0.1 -> 0 linear; m 0.999 -> 1 cosine: 1 - 0.001 (cos(pi p) + 1) / 2
+    (dict(attr='mask_loss_weight', start=0.1, end=0.0), {0: 0.1, 50: 0.05, 100: 0.0}),
+    (dict(attr='momentum_coefficient', start=0.999, end=1.0, curve='cosine'),
+     {0: 0.999, 50: 0.9995, 100: 1.0}),
+]
+
+
+@pytest.mark.parametrize('model_cfg', [moco_cfg(), classifier_cfg()], ids=['SAMixMoCo', 'SAMixClassifier'])
+def test_schedules_at_0_50_100_percent_and_after_resume(model_cfg):
+    model = build(model_cfg)
+    ema = model.encoder_k if hasattr(model, 'encoder_k') else model.momentum_model
+    for hook_cfg, expected in SCHEDULES:
+        hook = AttrScheduleHook(**hook_cfg)
+        runner = _FakeRunner(model, 0)
+        hook.before_train(runner)
+        for iteration, value in expected.items():
+            runner.iter = iteration
+            hook.before_train_iter(runner, iteration)
+            assert getattr(model, hook_cfg['attr']) == pytest.approx(value, abs=1e-12)
+        # resume at 50 %: a fresh hook sets the 50 % value before the first iteration
+        AttrScheduleHook(**hook_cfg).before_train(_FakeRunner(model, 50))
+        assert getattr(model, hook_cfg['attr']) == pytest.approx(expected[50], abs=1e-12)
+    # MMEngine's EMA stores 1 - m
+    assert ema.momentum == pytest.approx(1 - 0.9995, abs=1e-12)
+
+
+def test_momentum_update_uses_the_coefficient():
+    """theta_k <- m theta_k + (1 - m) theta_q with m = 0.9."""
+    model = build(moco_cfg(momentum_coefficient=0.9))
+    model.loss(*ssl_batch())  # first update copies the online weights
+    online = model.backbone.conv1.weight
+    key = model.encoder_k.module[0].conv1.weight
+    with torch.no_grad():
+        online.add_(1.0)
+    before = key.clone()
+    model.encoder_k.update_parameters(torch.nn.Sequential(model.backbone, model.neck))
+    assert torch.allclose(key, 0.9 * before + 0.1 * online, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------------ SAMix-C
+def test_cluster_memory_state_survives_save_and_resume():
+    model = build(moco_cfg(**cluster_overrides(update_interval=2)))
+    for step in range(4):
+        model.loss(*ssl_batch(step, offset=(step * N) % 32))
+    resumed = build(moco_cfg(**cluster_overrides(update_interval=2)))
+    resumed.load_state_dict(copy.deepcopy(model.state_dict()))
+    for name, buffer in model.memory.state_dict().items():
+        assert torch.equal(buffer, resumed.memory.state_dict()[name]), name
+    feats, idx = torch.randn(N, 8), torch.arange(N)
+    model.memory.update(feats, idx)
+    resumed.memory.update(feats, idx)
+    for name, buffer in model.memory.state_dict().items():
+        assert torch.equal(buffer, resumed.memory.state_dict()[name]), name
+
+
+def test_cluster_labels_in_range_and_no_empty_cluster_after_reseeding():
+    torch.manual_seed(0)
+    memory = ClusterMemory(num_samples=60, feat_dim=4, num_clusters=6, update_interval=1000)
+    # three tight groups: 2-means-like clustering into 6 clusters must split groups to fill every cluster
+    centres = torch.eye(4)[:3]
+    feats = centres.repeat_interleave(20, dim=0) + 0.01 * torch.randn(60, 4)
+    memory.update(feats, torch.arange(60))
+    memory.recluster()
+    labels = memory.labels
+    assert int(labels.min()) >= 0 and int(labels.max()) < 6
+    assert bool((torch.bincount(labels, minlength=6) > 0).all())
+    # no cluster mixes two of the groups
+    for c in range(6):
+        groups = torch.arange(60)[labels == c] // 20
+        assert groups.unique().numel() == 1
+
+
+def test_cluster_labels_follow_feature_changes():
+    memory = ClusterMemory(num_samples=8, feat_dim=2, num_clusters=2, momentum=1.0, update_interval=1)
+    feats = torch.tensor([[1.0, 0.0]] * 4 + [[0.0, 1.0]] * 4)
+    memory.update(feats, torch.arange(8))
+    assert memory.labels[0] != memory.labels[7]
+    # sample 0 now looks like the second group: with momentum 1 its memory slot is replaced and re-labelled
+    memory.update(torch.tensor([[0.0, 1.0]]), torch.tensor([0]))
+    assert memory.labels[0] == memory.labels[7]
+
+
+def test_cluster_memory_errors():
+    with pytest.raises(ValueError, match='num_samples must be an int >= num_clusters'):
+        ClusterMemory(num_samples=3, feat_dim=2, num_clusters=4)
+    memory = ClusterMemory(num_samples=4, feat_dim=2, num_clusters=2)
+    with pytest.raises(ValueError, match='num_samples=4'):
+        memory.update(torch.randn(1, 2), torch.tensor([4]))
+
+
+# ------------------------------------------------------------------------------------------------ supervised
+def test_classifier_gradient_routing_and_momentum_prediction():
+    model = build(classifier_cfg())
+    losses = model.loss(*cls_batch())
+    online_loss = losses['loss'] + losses['loss_mix']
+    assert not any(reached(losses['loss_mixer'], m) for m in (model.backbone, model.head))
+    assert reached(losses['loss_mixer'], model.mixer)
+    assert not reached(online_loss, model.mixer)
+    assert reached(online_loss, model.backbone) and reached(online_loss, model.head)
+    sum(losses.values()).backward()
+    assert all(p.grad is None for p in model.momentum_model.parameters())
+    # evaluation uses the momentum (EMA) copy: changing the online head does not change predictions
+    model.eval()
+    x, samples = cls_batch(1)
+    before = torch.stack([s.pred_score for s in model.predict(x, copy.deepcopy(samples))])
+    with torch.no_grad():
+        model.head.fc.weight.add_(1.0)
+    after = torch.stack([s.pred_score for s in model.predict(x, copy.deepcopy(samples))])
+    assert torch.equal(before, after)
+    model.test_with_momentum = False
+    online = torch.stack([s.pred_score for s in model.predict(x, copy.deepcopy(samples))])
+    assert not torch.allclose(online, before)
+
+
+def test_automix_block_classifier_trains():
+    model = build(
+        classifier_cfg(mixer=dict(type='AutoMixBlock', in_channels=32), mixer_local_loss=None, eta=1.0))
+    losses = model.loss(*cls_batch())
+    assert reached(losses['loss_mixer'], model.mixer)
+    assert not reached(losses['loss_mixer'], model.backbone)
+
+
+# ------------------------------------------------------------------------------------------------ SAMix^P
+def exported_mixer(tmp_path, model_cfg):
+    model = build(model_cfg)
+    batch = ssl_batch() if model_cfg['type'] == 'SAMixMoCo' else cls_batch()
+    model.loss(*batch)  # momentum encoder holds the online weights
+    ckpt = tmp_path / 'model.pth'
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    cfg_file = tmp_path / 'cfg.py'
+    cfg_file.write_text(f'model = {model_cfg!r}\n')
+    out = tmp_path / 'mixer.pth'
+    export(str(ckpt), str(out), str(cfg_file))
+    return model, out
+
+
+@pytest.mark.parametrize('model_cfg', [moco_cfg(), classifier_cfg()], ids=['SAMixMoCo', 'SAMixClassifier'])
+def test_exported_mixer_gives_identical_masks(tmp_path, model_cfg):
+    model, out = exported_mixer(tmp_path, model_cfg)
+    policy = MODELS.build(dict(type='PretrainedMixerPolicy', checkpoint=str(out)))
+    model.eval()
+    x = torch.randn(N, 3, SIZE, SIZE)
+    lam, index = torch.full((N, ), 0.35), torch.arange(N).flip(0)
+    encoder = (model.encoder_k.module[0] if hasattr(model, 'encoder_k') else
+               model.momentum_model.module.backbone)
+    with torch.no_grad():
+        feat = encoder.layer3(encoder.layer2(encoder.layer1(encoder.relu(encoder.norm1(encoder.conv1(x))))))
+        expected = model.mixer(feat, lam, index, (SIZE, SIZE))['mask']
+    result = policy(x, index=index, lam=lam)
+    assert torch.equal(result.mask, expected)
+    assert torch.allclose(result.lam, lam, atol=1e-5)
+    assert torch.allclose(result.mixed, expected * x + (1 - expected) * x[index], atol=1e-6)
+
+
+def test_pretrained_mixer_never_changes_in_training(tmp_path):
+    _, out = exported_mixer(tmp_path, moco_cfg())
+    model = build(moco_cfg(mixer=None, mix_policy=dict(type='PretrainedMixerPolicy', checkpoint=str(out))))
+    policy = model.mix_policy
+    frozen = copy.deepcopy(policy.state_dict())
+    optim_wrapper = build_optim_wrapper(
+        model, dict(optimizer=dict(type='SGD', lr=0.5, momentum=0.9, weight_decay=0.1)))
+    model.train()
+    assert not policy.training and not any(p.requires_grad for p in policy.parameters())
+    online_before = model.backbone.conv1.weight.detach().clone()
+    views, samples = ssl_batch()
+    images = [(v * 50 + 128).clamp(0, 255).to(torch.uint8) for v in views]
+    losses = model.train_step(dict(inputs=images, data_samples=samples), optim_wrapper)
+    assert set(losses) >= {'loss', 'loss_mix'} and 'loss_mixer' not in losses
+    assert not torch.equal(model.backbone.conv1.weight, online_before)  # the online network did train
+    for name, value in policy.state_dict().items():
+        assert torch.equal(value, frozen[name]), name
+
+
+def test_pretrained_mixer_batch_augment(tmp_path):
+    _, out = exported_mixer(tmp_path, classifier_cfg())
+    augment = BATCH_AUGMENTS.build(dict(type='PretrainedMixer', checkpoint=str(out), alpha=2.0))
+    x = torch.randn(N, 3, SIZE, SIZE)
+    scores = torch.eye(5)[torch.arange(N) % 5]
+    mixed, mixed_scores = augment(x, scores)
+    assert mixed.shape == x.shape and mixed_scores.shape == scores.shape
+    assert torch.allclose(mixed_scores.sum(1), torch.ones(N), atol=1e-5)
+
+
+def test_missing_pretrained_mixer_names_the_key(tmp_path):
+    with pytest.raises(FileNotFoundError, match='checkpoint'):
+        MODELS.build(dict(type='PretrainedMixerPolicy', checkpoint=str(tmp_path / 'none.pth')))
