@@ -1,0 +1,82 @@
+"""Extract the backbone weights of a mixplugins checkpoint for transfer (detection, linear evaluation).
+
+A mixplugins training checkpoint (SSL algorithm or supervised classifier, saved by MMEngine) holds
+``{'state_dict': {'backbone.conv1.weight': ..., 'neck.*', 'head.*', 'momentum_encoder.*', ...}}``.
+This tool keeps the keys under one prefix (the online ``backbone.`` by default;
+``--prefix momentum_encoder.module.0.`` picks a momentum copy), strips the prefix and saves
+``{'state_dict': {'conv1.weight': ..., 'layer1.0.conv1.weight': ..., ...}, 'meta': {...}}``: the ResNet key
+layout that ``init_cfg=dict(type='Pretrained', checkpoint=OUT)`` loads into a detector's backbone and C4
+shared head.
+
+Usage: python tools/model_converters/extract_backbone_weights.py CHECKPOINT OUTPUT [--prefix backbone.]
+"""
+import argparse
+import os
+import os.path as osp
+from collections import Counter, OrderedDict
+
+import torch
+
+DEFAULT_PREFIX = 'backbone.'
+
+
+def _normalise_prefix(prefix):
+    if not prefix:
+        raise ValueError("prefix must be a non-empty key prefix such as 'backbone.', got ''")
+    return prefix if prefix.endswith('.') else prefix + '.'
+
+
+def extract_backbone_state_dict(state_dict, prefix=DEFAULT_PREFIX):
+    """Return ``{key[len(prefix):]: value}`` for the keys of ``state_dict`` that start with ``prefix``.
+
+    ``prefix`` gets a trailing '.' if it lacks one ('backbone' == 'backbone.'). Raises KeyError naming the
+    prefix and listing the top-level prefixes present (with key counts) when no key matches.
+    """
+    prefix = _normalise_prefix(prefix)
+    backbone = OrderedDict((key[len(prefix):], value) for key, value in state_dict.items()
+                           if key.startswith(prefix))
+    if not backbone:
+        found = Counter(key.split('.', 1)[0] + '.' for key in state_dict)
+        listing = ', '.join(f"'{name}' ({count} keys)" for name, count in sorted(found.items())) or 'none'
+        raise KeyError(f"no key starts with prefix '{prefix}' (option --prefix); prefixes in the checkpoint: "
+                       f'{listing}')
+    return backbone
+
+
+def load_state_dict(path):
+    """The model state dict of a checkpoint file: its ``'state_dict'`` entry, or the file itself."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'checkpoint file not found: {path}')
+    checkpoint = torch.load(path, map_location='cpu')
+    if not isinstance(checkpoint, dict):
+        raise ValueError(f'{path} holds a {type(checkpoint).__name__}, expected a checkpoint dict')
+    return checkpoint.get('state_dict', checkpoint)
+
+
+def extract_backbone_weights(src, dst, prefix=DEFAULT_PREFIX):
+    """Write the backbone of checkpoint ``src`` (keys under ``prefix``, stripped) to ``dst``; return it."""
+    backbone = extract_backbone_state_dict(load_state_dict(src), prefix)
+    out_dir = osp.dirname(osp.abspath(dst))
+    os.makedirs(out_dir, exist_ok=True)
+    meta = dict(source=osp.abspath(src), prefix=_normalise_prefix(prefix))
+    torch.save(dict(state_dict=backbone, meta=meta), dst)
+    return backbone
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Extract backbone weights from a mixplugins checkpoint.')
+    parser.add_argument('checkpoint', help='source checkpoint (MMEngine, with a state_dict)')
+    parser.add_argument('output', help='destination file, e.g. work_dirs/mocov2_r50/backbone.pth')
+    parser.add_argument('--prefix', default=DEFAULT_PREFIX,
+                        help="key prefix to keep and strip (default 'backbone.', the online backbone)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    backbone = extract_backbone_weights(args.checkpoint, args.output, args.prefix)
+    print(f'saved {len(backbone)} tensors under prefix {_normalise_prefix(args.prefix)!r} to {args.output}')
+
+
+if __name__ == '__main__':
+    main()
