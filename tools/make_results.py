@@ -1,0 +1,422 @@
+"""Reproducible results table: pretrain each config on the embedded digits, evaluate it, write
+docs/results.md.
+
+For every pretraining CONFIG (self-supervised or supervised; anything whose model has a ``backbone``):
+
+1. pretraining: ``python tools/train.py CONFIG --work-dir W/<name>/pretrain --cfg-options
+   randomness.seed=SEED``;
+2. kNN: weighted kNN top-1 (k=20, T=0.07, cosine; mixplugins.evaluation.knn_top1) of the pooled last-stage
+   features of the final checkpoint's backbone, the linear config's train digits as memory, its val digits
+   as queries;
+3. linear probe: the digits linear config (frozen backbone, SGD lr 0.1) with the pretraining config's
+   backbone loaded from the final checkpoint (generated config W/<name>/linear_probe.py), top-1 on val.
+
+A "random init" row evaluates the untrained backbone of the first config the same way. The run-to-run noise
+is measured by repeating one config (``--noise-config``, default the first) with the same seed, right after
+its first run; the table states the largest absolute difference. Everything (commands, seeds, versions,
+times) goes into the output file, which is rewritten after every row (an interrupted run leaves its finished
+rows, marked incomplete); a failed run gets a "failed" row and the table goes on.
+
+Usage: python tools/make_results.py [CONFIG ...] [--seed 0] [--work-dir work_dirs/results]
+           [--out docs/results.md] [--pretrain-options KEY=VALUE ...] [--linear-options KEY=VALUE ...]
+           [--threads N]
+With no CONFIG, the digits pretraining configs of DEFAULT_CONFIG_GLOBS that exist are used. ``--*-options``
+override settings of every pretraining / linear-probe run (e.g. a shorter schedule for a smoke test);
+``--threads`` sets OMP_NUM_THREADS of the runs (fix it for reproducible numbers: float reductions depend on
+the thread count).
+"""
+import argparse
+import glob
+import json
+import os
+import os.path as osp
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+
+from mmengine.config import DictAction
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEFAULT_LINEAR_CONFIG = ('configs/benchmarks/classification/digits/'
+                         'resnet18-cifar_linear-1xb64-steplr-10e_digits.py')
+DEFAULT_CONFIG_GLOBS = ('configs/demo/mocov2_*_digits.py', 'configs/unmix/*_digits.py',
+                        'configs/bsim/*_digits.py', 'configs/samix*/*_digits.py',
+                        'configs/automix/*_digits.py')
+KNN_K, KNN_TEMPERATURE = 20, 0.07
+RESULTS_KEYS = ('name', 'config', 'labels', 'knn_top1', 'linear_top1', 'pretrain_min', 'eval_min')
+
+
+def default_configs() -> list:
+    return [
+        osp.relpath(path, ROOT) for pattern in DEFAULT_CONFIG_GLOBS
+        for path in sorted(glob.glob(osp.join(ROOT, pattern)))
+    ]
+
+
+def config_name(config: str) -> str:
+    return osp.splitext(osp.basename(config))[0]
+
+
+def run_command(cmd: list, log_path: str) -> float:
+    """Run ``cmd`` from the repo root with output to ``log_path``; returns its wall time in minutes.
+    A failure raises RuntimeError with the end of the log."""
+    os.makedirs(osp.dirname(log_path), exist_ok=True)
+    start = time.time()
+    with open(log_path, 'w') as log:
+        code = subprocess.call(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    if code != 0:
+        with open(log_path) as log:
+            tail = ''.join(log.readlines()[-20:])
+        raise RuntimeError(f"command failed ({code}): {' '.join(cmd)}\nlog {log_path}:\n{tail}")
+    return (time.time() - start) / 60
+
+
+def train_command(config: str, work_dir: str, seed: int, options=()) -> list:
+    return [
+        sys.executable, 'tools/train.py', config, '--work-dir', work_dir, '--cfg-options',
+        f'randomness.seed={seed}', *options
+    ]
+
+
+def last_checkpoint(work_dir: str) -> str:
+    """The checkpoint named in ``work_dir/last_checkpoint`` (written by MMEngine's CheckpointHook)."""
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        raise FileNotFoundError(f'{pointer} not found: the run saved no checkpoint')
+    with open(pointer) as f:
+        return f.read().strip()
+
+
+def read_val_top1(work_dir: str) -> float:
+    """Last ``accuracy/top1`` logged in ``work_dir/<timestamp>/vis_data/scalars.json`` (latest run)."""
+    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not files:
+        raise FileNotFoundError(f'no <timestamp>/vis_data/scalars.json under {work_dir}')
+    with open(files[-1]) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    top1 = [r['accuracy/top1'] for r in records if 'accuracy/top1' in r]
+    if not top1:
+        raise KeyError(f"no 'accuracy/top1' in {files[-1]}")
+    return float(top1[-1])
+
+
+def _backbone_and_normalisation(pretrain_cfg):
+    """The (randomly initialised, eval mode) backbone of ``pretrain_cfg`` and its data_preprocessor
+    mean/std."""
+    import torch
+
+    import mixplugins  # noqa: F401
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    backbone_cfg = pretrain_cfg.model.backbone.copy()
+    backbone_cfg['init_cfg'] = None
+    preprocessor = pretrain_cfg.model.get('data_preprocessor') or pretrain_cfg.get('data_preprocessor')
+    mean = torch.tensor(preprocessor['mean'], dtype=torch.float32).view(1, 3, 1, 1)
+    std = torch.tensor(preprocessor['std'], dtype=torch.float32).view(1, 3, 1, 1)
+    backbone = MODELS.build(backbone_cfg)
+    backbone.eval()  # mmpretrain's ResNet.train() returns None: no chaining
+    return backbone, mean, std
+
+
+def knn_eval(pretrain_cfg, checkpoint: str, prefix, linear_config: str) -> float:
+    """kNN top-1 (%) of the backbone of ``pretrain_cfg`` loaded from ``checkpoint``: memory = the linear
+    config's training images, queries = its validation images (both without augmentation)."""
+    import torch
+    import torch.nn.functional as F
+    from mmengine.config import Config
+    from mmpretrain.registry import DATASETS
+
+    from mixplugins.engine.hooks.backbone_checkpoint_hook import check_backbone_checkpoint
+    from mixplugins.evaluation import knn_top1
+    backbone, mean, std = _backbone_and_normalisation(pretrain_cfg)
+    backbone.load_state_dict(check_backbone_checkpoint(backbone, checkpoint, prefix), strict=True)
+    val_dataset = Config.fromfile(osp.join(ROOT, linear_config)).val_dataloader.dataset
+
+    @torch.no_grad()
+    def features(split):
+        data = DATASETS.build(dict(val_dataset, split=split, pipeline=[], test_mode=True))
+        items = [data[i] for i in range(len(data))]
+        imgs = torch.stack([torch.from_numpy(item['img']).permute(2, 0, 1).float() for item in items])
+        feats = torch.cat([backbone((chunk - mean) / std)[-1] for chunk in imgs.split(256)])
+        return F.adaptive_avg_pool2d(feats, 1).flatten(1), torch.tensor([item['gt_label'] for item in items])
+
+    train_feats, train_labels = features('train')
+    val_feats, val_labels = features('val')
+    return knn_top1(train_feats, train_labels, val_feats, val_labels, 10, KNN_K, KNN_TEMPERATURE)
+
+
+def write_random_init_backbone(pretrain_cfg, seed: int, path: str) -> str:
+    """Save the seeded random initialisation of the config's backbone as an extracted backbone (no prefix)."""
+    import torch
+    torch.manual_seed(seed)
+    backbone, _, _ = _backbone_and_normalisation(pretrain_cfg)
+    backbone.init_weights()
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    torch.save(dict(state_dict=backbone.state_dict()), path)
+    return path
+
+
+def write_linear_config(linear_config: str,
+                        pretrain_cfg,
+                        checkpoint: str,
+                        prefix,
+                        out_path: str,
+                        options=None) -> str:
+    """``linear_config`` with the pretraining config's backbone (frozen, loaded from ``checkpoint``), a head
+    sized to its output, the ``options`` overrides and a single validation after the last epoch, dumped to
+    ``out_path``."""
+    import torch
+    from mmengine.config import Config, ConfigDict
+    cfg = Config.fromfile(osp.join(ROOT, linear_config))
+    backbone, _, _ = _backbone_and_normalisation(pretrain_cfg)
+    with torch.no_grad():
+        feat_dim = backbone(torch.zeros(1, 3, 32, 32))[-1].shape[1]
+    backbone_cfg = pretrain_cfg.model.backbone.copy()
+    backbone_cfg.update(frozen_stages=4,
+                        init_cfg=dict(type='Pretrained', checkpoint=osp.abspath(checkpoint), prefix=prefix))
+    cfg.model.backbone = ConfigDict(backbone_cfg)
+    cfg.model.head.in_channels = int(feat_dim)
+    for neck in cfg.model.neck if isinstance(cfg.model.neck, list) else [cfg.model.neck]:
+        if 'input_features' in neck:
+            neck.input_features = int(feat_dim)
+    cfg.merge_from_dict(options or {})
+    cfg.train_cfg.val_interval = cfg.train_cfg.max_epochs
+    os.makedirs(osp.dirname(out_path), exist_ok=True)
+    cfg.dump(out_path)
+    return out_path
+
+
+def evaluate_backbone(pretrain_cfg, checkpoint, prefix, run_dir, seed, linear_config,
+                      linear_options) -> tuple:
+    """kNN and linear-probe top-1 of one backbone checkpoint; returns (knn, linear, minutes, linear
+    command)."""
+    start = time.time()
+    knn = knn_eval(pretrain_cfg, checkpoint, prefix, linear_config)
+    linear_cfg = write_linear_config(linear_config, pretrain_cfg, checkpoint, prefix,
+                                     osp.join(run_dir, 'linear_probe.py'), linear_options)
+    cmd = train_command(osp.relpath(linear_cfg, ROOT), osp.relpath(osp.join(run_dir, 'linear'), ROOT), seed)
+    run_command(cmd, osp.join(run_dir, 'linear.log'))
+    return knn, read_val_top1(osp.join(run_dir, 'linear')), (time.time() - start) / 60, cmd
+
+
+def evaluate_config(config: str, seed: int, work_root: str, args, tag: str = '') -> dict:
+    """Pretrain ``config`` and evaluate its final checkpoint (module docstring); returns one result row."""
+    from mmengine.config import Config
+    name = config_name(config)
+    run_dir = osp.join(work_root, name + tag)
+    pretrain_dir = osp.join(run_dir, 'pretrain')
+    pretrain_cmd = train_command(config, osp.relpath(pretrain_dir, ROOT), seed, args.pretrain_options)
+    pretrain_min = run_command(pretrain_cmd, osp.join(run_dir, 'pretrain.log'))
+    pretrain_cfg = Config.fromfile(osp.join(ROOT, config))
+    knn, linear, eval_min, linear_cmd = evaluate_backbone(pretrain_cfg, last_checkpoint(pretrain_dir),
+                                                          'backbone.', run_dir, seed, args.linear_config,
+                                                          args.linear_options)
+    labels = 'yes' if 'Classifier' in pretrain_cfg.model.type else 'no'
+    return dict(name=name,
+                config=config,
+                labels=labels,
+                knn_top1=knn,
+                linear_top1=linear,
+                pretrain_min=pretrain_min,
+                eval_min=eval_min,
+                commands=[' '.join(pretrain_cmd[1:]), ' '.join(linear_cmd[1:])])
+
+
+def evaluate_random_init(config: str, seed: int, work_root: str, args) -> dict:
+    """The untrained (seeded random init) backbone of ``config``, evaluated like the pretrained ones."""
+    from mmengine.config import Config
+    pretrain_cfg = Config.fromfile(osp.join(ROOT, config))
+    run_dir = osp.join(work_root, 'random_init')
+    checkpoint = write_random_init_backbone(pretrain_cfg, seed, osp.join(run_dir, 'backbone.pth'))
+    knn, linear, eval_min, linear_cmd = evaluate_backbone(pretrain_cfg, checkpoint, None, run_dir, seed,
+                                                          args.linear_config, args.linear_options)
+    return dict(name='random init',
+                config=config,
+                labels='-',
+                knn_top1=knn,
+                linear_top1=linear,
+                pretrain_min=0.0,
+                eval_min=eval_min,
+                commands=[' '.join(linear_cmd[1:])])
+
+
+def failed_row(config: str, run_dir: str) -> dict:
+    """Row of a config whose pretraining or evaluation failed (``knn_top1`` / ``linear_top1`` are None)."""
+    return dict(name=config_name(config), config=config, labels='?', knn_top1=None, linear_top1=None,
+                pretrain_min=0.0, eval_min=0.0, commands=[f'(failed: logs in {run_dir}/)'])
+
+
+def run_to_run_noise(first: dict, repeat: dict) -> dict:
+    """Largest absolute difference (percentage points) between two runs of the same config and seed."""
+    return dict(config=first['config'],
+                knn=abs(first['knn_top1'] - repeat['knn_top1']),
+                linear=abs(first['linear_top1'] - repeat['linear_top1']),
+                max=max(abs(first['knn_top1'] - repeat['knn_top1']),
+                        abs(first['linear_top1'] - repeat['linear_top1'])))
+
+
+def render_markdown(rows: list, noise: dict, meta: dict) -> str:
+    """docs/results.md from result rows (RESULTS_KEYS + 'commands'), the noise measurement and run
+    metadata."""
+    missing = [key for row in rows for key in RESULTS_KEYS if key not in row]
+    if missing:
+        raise KeyError(f'result rows lack {sorted(set(missing))}')
+    lines = [
+        '# Results on the embedded digits',
+        '',
+        f"Written by `python tools/make_results.py` on {meta['date']} ({meta['machine']}; total "
+        f"{meta['total_min']:.1f} min). Do not edit by hand: rerun the script.",
+        '',
+    ]
+    if not meta['done']:
+        lines += [f"**Incomplete**: the run was still going when this was written ({len(rows) - 1} of "
+                  f"{meta['num_configs']} pretraining configs done).", '']
+    if meta['pretrain_options']:
+        lines += [f"Pretraining overrides (`--pretrain-options`, applied to every config): "
+                  f"`{meta['pretrain_options']}`.", '']
+    lines += [
+        f"Seed {meta['seed']} for every run (`randomness.seed`). Data: the embedded scikit-learn digits "
+        '(mixplugins.datasets.DigitsDataset, train / val split of the linear config). kNN: weighted kNN '
+        'top-1 (k=20, T=0.07, cosine) of the pooled last-stage backbone features of the final checkpoint, '
+        'train images as memory, val images as queries. Linear: top-1 on val of a linear classifier on the '
+        f"frozen backbone (`{meta['linear_config']}`: {meta['linear_setting']}).",
+        '',
+        '| method (pretraining config) | labels in pretraining | kNN top-1 (%) | linear top-1 (%) | '
+        'pretraining (min) | evaluation (min) |',
+        '|---|---|---:|---:|---:|---:|',
+    ]
+    for row in rows:
+        config = f"`{row['config']}`"
+        if row['labels'] == '-':
+            config = f'no pretraining, backbone of {config}'
+        if row['knn_top1'] is None:
+            lines.append(f"| {row['name']} ({config}) | {row['labels']} | failed | failed | - | - |")
+            continue
+        lines.append(
+            f"| {row['name']} ({config}) | {row['labels']} | {row['knn_top1']:.2f} | "
+            f"{row['linear_top1']:.2f} | "
+            f"{row['pretrain_min']:.1f} | {row['eval_min']:.1f} |")
+    lines += ['']
+    if noise:
+        change = (f"changed kNN top-1 by {noise['knn']:.2f} and linear top-1 by {noise['linear']:.2f} points"
+                  if noise['max'] else 'reproduced both numbers exactly')
+        lines += [f"Run-to-run noise: rerunning `{noise['config']}` with the same seed {change}; differences "
+                  f"up to {max(noise['max'], 0.01):.2f} points between reruns of this file are noise, not "
+                  'method effects.', '']
+    else:
+        lines += ['Run-to-run noise: ' + ('not measured in this run (`--no-noise`).' if meta['done'] else
+                                          'not measured yet.'), '']
+    lines += [
+        '## Commands', '', 'Reproduce the whole file:', '', '```', meta['command'], '```', '',
+        'Per row (from the repository root):', ''
+    ]
+    for row in rows:
+        lines += [f"- {row['name']}:", '', '  ```']
+        lines += [f'  python {cmd}' if cmd.startswith('tools/') else f'  {cmd}' for cmd in row['commands']]
+        lines += ['  ```', '']
+    lines += ['## Environment', '', meta['environment'], '']
+    return '\n'.join(lines)
+
+
+def linear_setting(args) -> str:
+    """E.g. '10 epochs, SGD lr 0.1, batch 64' for the linear config with ``--linear-options`` applied."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, args.linear_config))
+    cfg.merge_from_dict(args.linear_options)
+    optimizer = cfg.optim_wrapper.optimizer
+    return (f'{cfg.train_cfg.max_epochs} epochs, {optimizer.type} lr {optimizer.lr}, '
+            f'batch {cfg.train_dataloader.batch_size}')
+
+
+def environment() -> str:
+    import mmengine
+    import mmpretrain
+    import torch
+    return (f'Python {platform.python_version()}, torch {torch.__version__} ({torch.get_num_threads()} CPU '
+            f'threads), mmengine {mmengine.__version__}, mmpretrain {mmpretrain.__version__}, '
+            f'{platform.platform()}')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Pretrain + kNN + linear probe on the digits; writes a table.')
+    parser.add_argument('configs',
+                        nargs='*',
+                        help='pretraining configs (default: the digits configs that exist)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--work-dir', default='work_dirs/results')
+    parser.add_argument('--out', default='docs/results.md')
+    parser.add_argument('--linear-config', default=DEFAULT_LINEAR_CONFIG)
+    parser.add_argument('--noise-config',
+                        help='config repeated to measure run-to-run noise (default: the first)')
+    parser.add_argument('--no-noise', action='store_true', help='skip the repeated run')
+    parser.add_argument('--pretrain-options',
+                        nargs='+',
+                        default=[],
+                        metavar='KEY=VALUE',
+                        help='--cfg-options of every pretraining run')
+    parser.add_argument('--linear-options',
+                        nargs='+',
+                        action=DictAction,
+                        default={},
+                        metavar='KEY=VALUE',
+                        help='overrides of the linear-probe config')
+    parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS of the runs (default: inherited)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    configs = args.configs or default_configs()
+    if not configs:
+        raise ValueError(f'no pretraining config given and none found under {DEFAULT_CONFIG_GLOBS}')
+    if args.threads:
+        import torch
+        os.environ['OMP_NUM_THREADS'] = str(args.threads)
+        torch.set_num_threads(args.threads)
+    start = time.time()
+    work_root = osp.join(ROOT, args.work_dir)
+    out = osp.join(ROOT, args.out)
+    os.makedirs(osp.dirname(out), exist_ok=True)
+    noise_config = None if args.no_noise else (args.noise_config or configs[0])
+    rows, noise = [], {}
+    meta = dict(seed=args.seed, machine=f'CPU, {os.cpu_count()} cores', linear_config=args.linear_config,
+                linear_setting=linear_setting(args), pretrain_options=' '.join(args.pretrain_options),
+                environment=environment(), num_configs=len(configs),
+                command=' '.join(['python', 'tools/make_results.py',
+                                  *(sys.argv[1:] if argv is None else argv)]))
+
+    def write(done: bool):
+        """(Re)write the table after every row, so an interrupted run still leaves its finished rows."""
+        meta.update(date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), done=done,
+                    total_min=(time.time() - start) / 60)
+        with open(out, 'w') as f:
+            f.write(render_markdown(rows, noise, meta))
+
+    rows.append(evaluate_random_init(configs[0], args.seed, work_root, args))
+    write(False)
+    for config in configs:
+        try:
+            rows.append(evaluate_config(config, args.seed, work_root, args))
+        except RuntimeError as error:  # a failed run: its row says so and points at the log
+            print(error, flush=True)
+            rows.append(failed_row(config, osp.relpath(osp.join(work_root, config_name(config)), ROOT)))
+            write(False)
+            continue
+        print(f"{rows[-1]['name']}: kNN {rows[-1]['knn_top1']:.2f}, linear {rows[-1]['linear_top1']:.2f}",
+              flush=True)
+        if config == noise_config:  # measured right away: the statement holds for every later row too
+            noise = run_to_run_noise(rows[-1], evaluate_config(config, args.seed, work_root, args, '_repeat'))
+        write(False)
+    if noise_config and not noise:
+        first = evaluate_config(noise_config, args.seed, work_root, args)
+        noise = run_to_run_noise(first, evaluate_config(noise_config, args.seed, work_root, args, '_repeat'))
+    write(True)
+    print(f'wrote {out}')
+
+
+if __name__ == '__main__':
+    main()
