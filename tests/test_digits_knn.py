@@ -94,3 +94,27 @@ def test_weighted_knn_by_hand():
     assert knn_top1(train, labels, query, torch.tensor([0]), 2, k=3, temperature=100.) == 100.0
     with pytest.raises(ValueError, match='k must be'):
         weighted_knn_predict(train, labels, query, 2, k=0)
+
+
+def test_batchnorm_calibration_by_hand_leaves_the_original_untouched():
+    from mixplugins.evaluation import calibrate_batchnorm, has_untracked_batchnorm
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 1, bias=False), torch.nn.BatchNorm2d(1))
+    torch.nn.init.constant_(net[0].weight, 2.0)
+    assert has_untracked_batchnorm(net)
+    batches = [torch.tensor([1.0, 3.0]).view(2, 1, 1, 1), torch.tensor([5.0, 5.0, 11.0]).view(3, 1, 1, 1)]
+    calibrated = calibrate_batchnorm(net, iter(batches))
+    # conv doubles the inputs: batch means 4 and 14, unbiased variances 8 and 48 -> cumulative averages 9, 28
+    assert calibrated[1].running_mean.item() == pytest.approx(9.0)
+    assert calibrated[1].running_var.item() == pytest.approx(28.0)
+    assert not calibrated.training and calibrated[1].momentum == net[1].momentum == 0.1
+    assert not has_untracked_batchnorm(calibrated)
+    assert net[1].running_mean.item() == 0.0 and net[1].running_var.item() == 1.0 and has_untracked_batchnorm(net)
+    assert torch.equal(calibrated[0].weight, net[0].weight)
+    x = torch.tensor([9.0]).view(1, 1, 1, 1)  # (2 * 9 - 9) / sqrt(28 + eps)
+    assert calibrated(x).item() == pytest.approx(9 / math.sqrt(28 + 1e-5))
+
+
+def test_knn_hook_rejects_an_unknown_random_init_bn():
+    from mixplugins.engine.hooks import KNNEvalHook
+    with pytest.raises(ValueError, match="random_init_bn must be one of \\('data', 'default'\\)"):
+        KNNEvalHook(train_dataloader={}, val_dataloader={}, random_init_bn='identity')

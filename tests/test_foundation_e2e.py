@@ -41,8 +41,9 @@ def test_demo_tool_through_mim_train(tmp_path):
                *tiny_cfg_options(**{'train_cfg.max_epochs': 1, 'param_scheduler.0.T_max': 1}, **TINY_KNN)])
     assert 'mim' in out and 'randomly initialised backbone' in out and 'trained backbone' in out
     knn = json.loads((tmp_path / 'w' / 'knn.json').read_text())['results']
-    assert set(knn) == {'random_init', 'trained'}
+    assert set(knn) == {'random_init', 'random_init_default_bn', 'trained'}
     assert all(0 <= r['top1'] <= 100 for r in knn.values())
+    assert 'initial BN buffers' in out
     assert list((tmp_path / 'w').glob('epoch_1.pth'))
 
 

@@ -124,16 +124,15 @@ def test_linear_config_takes_the_pretraining_backbone(tmp_path):
     assert cfg.optim_wrapper.optimizer.lr == 0.1
 
 
-def test_random_init_backbone_is_seeded(tmp_path):
+def test_random_init_backbone_is_seeded_with_data_bn_statistics(tmp_path):
     pretrain = Config.fromfile(str(REPO / DEMO))
     pretrain.model.backbone.base_channels = 4
     pretrain.model.backbone.stem_channels = 4
-    a = torch.load(make_results.write_random_init_backbone(pretrain, 3,
-                                                           str(tmp_path / 'a.pth')))['state_dict']
-    b = torch.load(make_results.write_random_init_backbone(pretrain, 3,
-                                                           str(tmp_path / 'b.pth')))['state_dict']
-    c = torch.load(make_results.write_random_init_backbone(pretrain, 4,
-                                                           str(tmp_path / 'c.pth')))['state_dict']
+    linear = make_results.DEFAULT_LINEAR_CONFIG
+    a, b, c = (torch.load(make_results.write_random_init_backbone(pretrain, seed, str(tmp_path / f'{name}.pth'),
+                                                                  linear))['state_dict']
+               for name, seed in (('a', 3), ('b', 3), ('c', 4)))
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not torch.equal(a['conv1.weight'], c['conv1.weight'])
+    assert a['bn1.num_batches_tracked'] > 0 and not torch.equal(a['bn1.running_var'], torch.ones(4))
     assert not any(k.startswith('backbone.') for k in a)  # extracted layout: loaded with prefix=None

@@ -1,7 +1,8 @@
-"""Tests of AttrScheduleHook: hand-computed values at 0 / 50 / 100 % of training, resumes, errors."""
+"""Tests of AttrScheduleHook and ModuleLrScheduleHook: hand-computed values at 0 / 50 / 100 % of training, resumes, errors."""
 import pytest
 import torch
 import torch.nn as nn
+from mmengine.hooks import Hook
 from mmengine.logging import MessageHub
 
 from mixplugins.engine.hooks.schedule_hooks import AttrScheduleHook
@@ -168,3 +169,89 @@ def test_real_runner_and_resume(tmp_path):
         tmp_path / 'full', max_iters=4, load_from=str(tmp_path / 'full' / 'iter_2.pth'), resume=True)
     resumed.train()
     assert resumed.model.seen == pytest.approx(expected[2:], abs=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# ModuleLrScheduleHook: the Mixer's own lr schedule next to the main param_scheduler
+# ----------------------------------------------------------------------------------------------------------
+class _MixerModel(nn.Module):
+
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Linear(1, 1)
+        self.mixer = nn.Linear(1, 1)
+
+    def train_step(self, data, optim_wrapper):
+        loss = (self.backbone(torch.stack(data['inputs'])) + self.mixer(torch.stack(data['inputs']))).mean()
+        optim_wrapper.update_params(loss)
+        return dict(loss=loss)
+
+
+class _LrRecorder(Hook):
+    """Records (backbone lr, mixer lr) right before each optimizer step (runs after every other hook)."""
+    priority = 'LOWEST'
+
+    def __init__(self):
+        self.seen = []
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None):
+        model = runner.model
+        lrs = {}
+        for group in runner.optim_wrapper.param_groups:
+            owner = 'mixer' if any(p is q for p in group['params'] for q in model.mixer.parameters()) else 'backbone'
+            lrs.setdefault(owner, group['lr'])
+        self.seen.append((lrs['backbone'], lrs['mixer']))
+
+
+def _mixer_runner(work_dir, recorder, paramwise=True, module='mixer', **kwargs):
+    from mmengine.runner import Runner
+    optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))
+    if paramwise:
+        optim_wrapper['paramwise_cfg'] = dict(custom_keys={'mixer': dict(decay_mult=0.0)})
+    runner = Runner(
+        model=_MixerModel(),
+        work_dir=str(work_dir),
+        train_dataloader=dict(
+            dataset=[dict(inputs=torch.ones(1)) for _ in range(8)],
+            batch_size=1,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            collate_fn=dict(type='pseudo_collate')),
+        optim_wrapper=optim_wrapper,
+        param_scheduler=dict(type='CosineAnnealingLR', T_max=4, by_epoch=False, begin=0, end=4),
+        train_cfg=dict(by_epoch=False, max_iters=4),
+        custom_hooks=[dict(type='ModuleLrScheduleHook', module=module, start_factor=1.0, end_factor=0.5,
+                           curve='linear')],
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
+            logger=dict(type='LoggerHook', interval=100)),
+        default_scope='mmpretrain',
+        experiment_name=f'module_lr_{work_dir.name}_{len(recorder.seen)}_{module}_{paramwise}',
+        **kwargs)
+    runner.register_hook(recorder)
+    return runner
+
+
+def test_module_lr_schedule_is_independent_of_the_main_schedule_and_resumes(tmp_path):
+    recorder = _LrRecorder()
+    _mixer_runner(tmp_path / 'full', recorder).train()
+    # backbone: mmengine's cosine 0.1 (1 + cos(pi t / 4)) / 2; mixer: 0.1 (1 - 0.5 t / 4), t = 0..3
+    backbone = [0.1, 0.1 * (1 + 2 ** -0.5) / 2, 0.05, 0.1 * (1 - 2 ** -0.5) / 2]
+    mixer = [0.1, 0.0875, 0.075, 0.0625]
+    assert [b for b, _ in recorder.seen] == pytest.approx(backbone, abs=1e-9)
+    assert [m for _, m in recorder.seen] == pytest.approx(mixer, abs=1e-12)
+
+    resumed = _LrRecorder()
+    _mixer_runner(tmp_path / 'full', resumed, load_from=str(tmp_path / 'full' / 'iter_2.pth'), resume=True).train()
+    assert [lr for pair in resumed.seen for lr in pair] == pytest.approx(
+        [lr for pair in recorder.seen[2:] for lr in pair], abs=1e-9)
+
+
+def test_module_lr_schedule_errors_name_the_key(tmp_path):
+    with pytest.raises(ValueError, match='paramwise_cfg.custom_keys'):
+        _mixer_runner(tmp_path / 'a', _LrRecorder(), paramwise=False).train()
+    with pytest.raises(ValueError, match="module='mixer_block'"):
+        _mixer_runner(tmp_path / 'b', _LrRecorder(), module='mixer_block').train()
+    from mixplugins.engine.hooks import ModuleLrScheduleHook
+    with pytest.raises(ValueError, match='end_factor'):
+        ModuleLrScheduleHook(end_factor=-0.1)

@@ -32,6 +32,10 @@ def main():
     print(f"\n[demo] {osp.basename(args.config)}: weighted kNN top-1 on the digits val split "
           f"(k={knn['k']}, T={knn['temperature']})")
     print(f"[demo]   randomly initialised backbone: {res['random_init']['top1']:6.2f}%")
+    if 'random_init_default_bn' in res:
+        print(f"[demo]     (BN statistics estimated on the train digits, weights untouched; with the initial BN "
+              f"buffers, mean 0 / var 1, it scores {res['random_init_default_bn']['top1']:.2f}%: see "
+              'KNNEvalHook)')
     print(f"[demo]   trained backbone:              {res['trained']['top1']:6.2f}%  "
           f"({res['trained']['top1'] - res['random_init']['top1']:+.2f} points)")
     print(f"[demo] logs, checkpoints and knn.json are in {args.work_dir}")

@@ -121,39 +121,54 @@ def _backbone_and_normalisation(pretrain_cfg):
     return backbone, mean, std
 
 
+def digits_images(pretrain_cfg, linear_config: str, split: str) -> tuple:
+    """Normalised images (N x 3 x H x W, the pretraining config's mean/std) and labels of ``split`` of the
+    linear config's validation dataset, without augmentation."""
+    import torch
+    from mmengine.config import Config
+    from mmpretrain.registry import DATASETS
+    _, mean, std = _backbone_and_normalisation(pretrain_cfg)
+    val_dataset = Config.fromfile(osp.join(ROOT, linear_config)).val_dataloader.dataset
+    data = DATASETS.build(dict(val_dataset, split=split, pipeline=[], test_mode=True))
+    items = [data[i] for i in range(len(data))]
+    imgs = torch.stack([torch.from_numpy(item['img']).permute(2, 0, 1).float() for item in items])
+    return (imgs - mean) / std, torch.tensor([item['gt_label'] for item in items])
+
+
 def knn_eval(pretrain_cfg, checkpoint: str, prefix, linear_config: str) -> float:
     """kNN top-1 (%) of the backbone of ``pretrain_cfg`` loaded from ``checkpoint``: memory = the linear
     config's training images, queries = its validation images (both without augmentation)."""
     import torch
     import torch.nn.functional as F
-    from mmengine.config import Config
-    from mmpretrain.registry import DATASETS
 
     from mixplugins.engine.hooks.backbone_checkpoint_hook import check_backbone_checkpoint
     from mixplugins.evaluation import knn_top1
-    backbone, mean, std = _backbone_and_normalisation(pretrain_cfg)
+    backbone, _, _ = _backbone_and_normalisation(pretrain_cfg)
     backbone.load_state_dict(check_backbone_checkpoint(backbone, checkpoint, prefix), strict=True)
-    val_dataset = Config.fromfile(osp.join(ROOT, linear_config)).val_dataloader.dataset
 
     @torch.no_grad()
     def features(split):
-        data = DATASETS.build(dict(val_dataset, split=split, pipeline=[], test_mode=True))
-        items = [data[i] for i in range(len(data))]
-        imgs = torch.stack([torch.from_numpy(item['img']).permute(2, 0, 1).float() for item in items])
-        feats = torch.cat([backbone((chunk - mean) / std)[-1] for chunk in imgs.split(256)])
-        return F.adaptive_avg_pool2d(feats, 1).flatten(1), torch.tensor([item['gt_label'] for item in items])
+        imgs, labels = digits_images(pretrain_cfg, linear_config, split)
+        feats = torch.cat([backbone(chunk)[-1] for chunk in imgs.split(256)])
+        return F.adaptive_avg_pool2d(feats, 1).flatten(1), labels
 
     train_feats, train_labels = features('train')
     val_feats, val_labels = features('val')
     return knn_top1(train_feats, train_labels, val_feats, val_labels, 10, KNN_K, KNN_TEMPERATURE)
 
 
-def write_random_init_backbone(pretrain_cfg, seed: int, path: str) -> str:
-    """Save the seeded random initialisation of the config's backbone as an extracted backbone (no prefix)."""
+def write_random_init_backbone(pretrain_cfg, seed: int, path: str, linear_config: str) -> str:
+    """Save the seeded random initialisation of the config's backbone as an extracted backbone (no prefix),
+    with BN statistics estimated on the training images (``calibrate_batchnorm``: fresh BN buffers would
+    make every BN layer the identity; see ``KNNEvalHook``)."""
     import torch
+
+    from mixplugins.evaluation import calibrate_batchnorm
     torch.manual_seed(seed)
     backbone, _, _ = _backbone_and_normalisation(pretrain_cfg)
     backbone.init_weights()
+    imgs, _ = digits_images(pretrain_cfg, linear_config, 'train')
+    backbone = calibrate_batchnorm(backbone, imgs.split(64))
     os.makedirs(osp.dirname(path), exist_ok=True)
     torch.save(dict(state_dict=backbone.state_dict()), path)
     return path
@@ -230,7 +245,8 @@ def evaluate_random_init(config: str, seed: int, work_root: str, args) -> dict:
     from mmengine.config import Config
     pretrain_cfg = Config.fromfile(osp.join(ROOT, config))
     run_dir = osp.join(work_root, 'random_init')
-    checkpoint = write_random_init_backbone(pretrain_cfg, seed, osp.join(run_dir, 'backbone.pth'))
+    checkpoint = write_random_init_backbone(pretrain_cfg, seed, osp.join(run_dir, 'backbone.pth'),
+                                            args.linear_config)
     knn, linear, eval_min, linear_cmd = evaluate_backbone(pretrain_cfg, checkpoint, None, run_dir, seed,
                                                           args.linear_config, args.linear_options)
     return dict(name='random init',

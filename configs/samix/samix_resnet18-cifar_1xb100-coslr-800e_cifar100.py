@@ -40,6 +40,7 @@ test_cfg = dict()
 custom_hooks = [
     dict(type='AttrScheduleHook', attr='mask_loss_weight', start=0.1, end=0.0, curve='linear'),
     dict(type='AttrScheduleHook', attr='momentum_coefficient', start=0.999, end=1.0, curve='cosine'),
+    dict(type='ModuleLrScheduleHook', module='mixer'),  # the Mixer keeps its initial lr (own schedule)
     dict(type='RNGStateHook'),
 ]
 randomness = dict(seed=0)

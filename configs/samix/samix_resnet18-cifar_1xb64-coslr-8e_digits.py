@@ -23,5 +23,6 @@ optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'mixer': dict(decay_mult=0.
 custom_hooks = [
     dict(type='AttrScheduleHook', attr='mask_loss_weight', start=0.1, end=0.0, curve='linear'),
     dict(type='AttrScheduleHook', attr='momentum_coefficient', start=0.99, end=1.0, curve='cosine'),
+    dict(type='ModuleLrScheduleHook', module='mixer'),  # the Mixer keeps its initial lr (own schedule)
     dict(type='RNGStateHook'),
 ]

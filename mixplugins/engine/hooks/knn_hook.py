@@ -10,7 +10,9 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
-from ...evaluation import knn_top1
+from ...evaluation import calibrate_batchnorm, has_untracked_batchnorm, knn_top1
+
+RANDOM_INIT_BN = ('data', 'default')
 
 
 @HOOKS.register_module()
@@ -22,6 +24,15 @@ class KNNEvalHook(Hook):
     measurement to ``<work_dir>/<out_file>`` as JSON. It evaluates the randomly initialised backbone before
     training (``before_train=True``), every ``interval`` epochs (0: never in between) and after training.
 
+    Random-init baseline: fresh BatchNorm layers hold ``mean = 0, var = 1`` and are the identity in eval mode, so
+    the untrained network would be scored as an un-normalised random projection of the pixels -- a number
+    about its initial BN buffers, not its random weights, and one no trained network (whose BN statistics are
+    those of the data) is compared on equal terms with. With ``random_init_bn='data'`` the random-init score
+    (``random_init``) uses BN statistics estimated on the memory images (weights untouched, on a copy;
+    :func:`~mixplugins.evaluation.calibrate_batchnorm`); the score with the initial buffers is still
+    reported, as ``random_init_default_bn``. ``random_init_bn='default'`` reports only the latter (as
+    ``random_init``).
+
     Args:
         train_dataloader (dict): dataloader config of the labelled memory set (test-time pipeline).
         val_dataloader (dict): dataloader config of the labelled query set.
@@ -31,6 +42,8 @@ class KNNEvalHook(Hook):
         before_train (bool): also evaluate the initial backbone. Defaults to True.
         backbone (str): attribute of the model holding the backbone. Defaults to ``'backbone'``.
         out_file (str): JSON file in the work dir. Defaults to ``'knn.json'``.
+        random_init_bn (str): BN statistics of the random-init score, ``'data'`` or ``'default'`` (see
+            above). Defaults to ``'data'``.
     """
     priority = 'LOW'
 
@@ -42,9 +55,13 @@ class KNNEvalHook(Hook):
                  interval: int = 0,
                  before_train: bool = True,
                  backbone: str = 'backbone',
-                 out_file: str = 'knn.json'):
+                 out_file: str = 'knn.json',
+                 random_init_bn: str = 'data'):
         if interval < 0:
             raise ValueError(f'KNNEvalHook: interval must be >= 0 (0 = only at the end), got {interval}')
+        if random_init_bn not in RANDOM_INIT_BN:
+            raise ValueError(f'KNNEvalHook: random_init_bn must be one of {RANDOM_INIT_BN}, got {random_init_bn!r}')
+        self.random_init_bn = random_init_bn
         self.train_dataloader_cfg = train_dataloader
         self.val_dataloader_cfg = val_dataloader
         self.k = k
@@ -66,15 +83,30 @@ class KNNEvalHook(Hook):
     def after_train(self, runner) -> None:
         self._evaluate(runner, 'trained')
         if 'random_init' in self.results:
+            reference = self.results.get('random_init_default_bn')
+            reference = (f" (BN statistics of the data; {reference['top1']:.2f}% with the initial BN buffers)"
+                         if reference else '')
             runner.logger.info(f"kNN top-1 (k={self.k}, T={self.temperature}): random init "
-                               f"{self.results['random_init']['top1']:.2f}% -> trained "
+                               f"{self.results['random_init']['top1']:.2f}%{reference} -> trained "
                                f"{self.results['trained']['top1']:.2f}%")
 
+    def _model(self, runner):
+        return runner.model.module if is_model_wrapper(runner.model) else runner.model
+
+    def _inputs(self, runner, loader):
+        """Preprocessed image batches of ``loader`` (lazily)."""
+        model = self._model(runner)
+        for data in loader:
+            data = model.data_preprocessor(data, False)
+            yield data['inputs'][0] if isinstance(data['inputs'], list) else data['inputs']
+
     @torch.no_grad()
-    def extract(self, runner, loader) -> tuple:
-        """Features (L2-normalised, pooled last stage) and labels of a whole dataloader, in dataset order."""
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
-        backbone = getattr(model, self.backbone)
+    def extract(self, runner, loader, backbone=None) -> tuple:
+        """Features (L2-normalised, pooled last stage) and labels of a whole dataloader, in dataset order.
+
+        ``backbone`` defaults to the model's (in eval mode during extraction)."""
+        model = self._model(runner)
+        backbone = getattr(model, self.backbone) if backbone is None else backbone
         was_training = model.training
         model.eval()
         chunks = []
@@ -92,8 +124,15 @@ class KNNEvalHook(Hook):
         return torch.stack([f for f, _ in chunks]), torch.tensor([y for _, y in chunks])
 
     def _evaluate(self, runner, tag: str) -> None:
-        train_feats, train_labels = self.extract(runner, self._loader(runner, 'train'))
-        val_feats, val_labels = self.extract(runner, self._loader(runner, 'val'))
+        backbone = getattr(self._model(runner), self.backbone)
+        if tag == 'random_init' and self.random_init_bn == 'data' and has_untracked_batchnorm(backbone):
+            self._measure(runner, 'random_init_default_bn', backbone)
+            backbone = calibrate_batchnorm(backbone, self._inputs(runner, self._loader(runner, 'train')))
+        self._measure(runner, tag, backbone)
+
+    def _measure(self, runner, tag: str, backbone) -> None:
+        train_feats, train_labels = self.extract(runner, self._loader(runner, 'train'), backbone)
+        val_feats, val_labels = self.extract(runner, self._loader(runner, 'val'), backbone)
         top1 = [None]
         if is_main_process():
             num_classes = int(max(train_labels.max(), val_labels.max())) + 1
@@ -101,11 +140,13 @@ class KNNEvalHook(Hook):
                                self.temperature)
         broadcast_object_list(top1)
         self.results[tag] = dict(top1=top1[0], epoch=runner.epoch, iter=runner.iter)
-        runner.message_hub.update_scalar('knn/top1', top1[0])
+        if tag != 'random_init_default_bn':
+            runner.message_hub.update_scalar('knn/top1', top1[0])
         runner.logger.info(f'kNN top-1 [{tag}] at epoch {runner.epoch}, iter {runner.iter}: {top1[0]:.2f}%')
         if get_rank() == 0:
             with open(osp.join(runner.work_dir, self.out_file), 'w') as f:
-                json.dump(dict(k=self.k, temperature=self.temperature, results=self.results), f, indent=2)
+                json.dump(dict(k=self.k, temperature=self.temperature, random_init_bn=self.random_init_bn,
+                               results=self.results), f, indent=2)
 
     def _loader(self, runner, which: str):
         if not hasattr(self, f'_{which}_loader'):

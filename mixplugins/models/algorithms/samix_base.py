@@ -14,8 +14,8 @@ SAMix ``004_efcde85b9ca00546.txt`` A.2 (AMix ``001_3cc5f7e0294eb80a.txt`` sec. 2
 Both pipelines return the two objectives as separate loss entries and rely on gradient routing instead of two
 backward passes: the online loss never sees the Mixer (detached mask), the Mixer loss never reaches trainable
 weights other than the Mixer's (momentum encoder frozen, head weights detached). One optimizer with a
-``custom_keys={'mixer': ...}`` parameter group (own lr multiplier, no weight decay) then trains both with
-MMEngine's default ``train_step``.
+``custom_keys={'mixer': ...}`` parameter group (no weight decay) then trains both with MMEngine's default
+``train_step``; ``ModuleLrScheduleHook(module='mixer')`` gives that group its own lr schedule.
 """
 from typing import Optional, Tuple
 
