@@ -1,6 +1,8 @@
-"""End-to-end runs of the demo config: `mim train`, the demo tool, 2-process CPU DDP, resume determinism."""
+"""End-to-end runs: the README demo (`make demo`'s config through the demo tool and `mim train`), and on the
+MoCo v2 demo config 2-process CPU DDP and resume determinism."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +13,7 @@ import torch
 from conftest import REPO, TINY_KNN, free_port, tiny_cfg_options
 
 DEMO = REPO / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-8e_digits.py'
+README_DEMO = re.search(r'^DEMO \?= (\S+)$', (REPO / 'Makefile').read_text(), re.M).group(1)
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
 
@@ -36,15 +39,17 @@ def probe_config(tmp_path, **overrides) -> Path:
 
 
 def test_demo_tool_through_mim_train(tmp_path):
-    """`tools/demo.py` runs `mim train mmpretrain CONFIG` from the repo root and reports kNN before/after."""
-    out = run([sys.executable, 'tools/demo.py', DEMO.relative_to(REPO), '--work-dir', tmp_path / 'w',
+    """`make demo`'s config (SAMix-I) through `tools/demo.py`: `mim train mmpretrain CONFIG` from the repo root,
+    kNN before/after, and the picture of the trained Mixer's masks."""
+    assert README_DEMO == 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py'
+    out = run([sys.executable, 'tools/demo.py', README_DEMO, '--work-dir', tmp_path / 'w',
                *tiny_cfg_options(**{'train_cfg.max_epochs': 1, 'param_scheduler.0.T_max': 1}, **TINY_KNN)])
     assert 'mim' in out and 'randomly initialised backbone' in out and 'trained backbone' in out
+    assert 'initial BN buffers' in out and 'mixing masks of the trained Mixer' in out
     knn = json.loads((tmp_path / 'w' / 'knn.json').read_text())['results']
     assert set(knn) == {'random_init', 'random_init_default_bn', 'trained'}
     assert all(0 <= r['top1'] <= 100 for r in knn.values())
-    assert 'initial BN buffers' in out
-    assert list((tmp_path / 'w').glob('epoch_1.pth'))
+    assert list((tmp_path / 'w').glob('epoch_1.pth')) and (tmp_path / 'w' / 'masks.png').stat().st_size > 0
 
 
 def test_two_process_cpu_ddp_syncs_gradients(tmp_path):

@@ -101,3 +101,14 @@ def test_bad_arguments(tool, tmp_path):
         tool.main(['--config', str(tmp_path / 'missing.py'), '--out', out])
     with pytest.raises(ValueError, match='--num-pairs'):
         tool.main(['--num-pairs', '0', '--out', out])
+
+
+def test_self_supervised_config_uses_whole_train_images(tool):
+    """An SSL config has no val_dataloader and a multi-view training pipeline: the grid gets the unaugmented
+    train images (loading steps only)."""
+    config = osp.join(osp.dirname(osp.dirname(TOOL)), 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py')
+    source = tool.read_data_config(config)
+    assert source.dataset['type'] == 'DigitsDataset' and source.dataset['split'] == 'train'
+    assert source.dataset['pipeline'] == []
+    images = tool.load_images(source, 2, seed=0)
+    assert images.shape == (2, 3, 24, 24)

@@ -9,8 +9,9 @@ Examples::
 
 Each column is one pair ``(x_i, x_j)`` mixed as a batch of two, so every column draws its own ``lam``; the
 mask row shows the weight of ``x_i`` (white = ``x_i``) with the returned (corrected) ``lam`` in the title. The
-images come from the ``val_dataloader`` (else ``train_dataloader``) dataset of ``--config`` without its final
-packing step; the default is the embedded digits.
+images come from the ``val_dataloader`` dataset of ``--config`` without its final packing step, or, for configs
+without one (self-supervised), from the ``train_dataloader`` dataset with only its loading steps; the default is
+the embedded digits.
 """
 import argparse
 import ast
@@ -83,8 +84,8 @@ class DataSource(NamedTuple):
 
 
 def read_data_config(config: Optional[str]) -> DataSource:
-    """The ``val_dataloader`` (else ``train_dataloader``) dataset of ``config`` without its ``Pack*`` step, and
-    the ``data_preprocessor`` mean / std / ``to_rgb``. ``None``: the embedded ``DigitsDataset(split='val')``."""
+    """The ``val_dataloader`` dataset of ``config`` without its ``Pack*`` step (else the ``train_dataloader``
+    dataset with only its ``Load*`` steps), and the ``data_preprocessor`` mean / std / ``to_rgb``. ``None``: the embedded ``DigitsDataset(split='val')``."""
     import mixplugins  # noqa: F401  (registers DigitsDataset and the policies)
     from mmengine.config import Config
 
@@ -92,12 +93,17 @@ def read_data_config(config: Optional[str]) -> DataSource:
         return DataSource(dict(type='DigitsDataset', split='val'), False, torch.zeros(3, 1, 1), torch.ones(3, 1, 1))
     if not osp.isfile(config):
         raise FileNotFoundError(f'--config file not found: {config}')
+    from mmengine.registry import init_default_scope
     cfg = Config.fromfile(config)
-    loader = cfg.get('val_dataloader') or cfg.get('train_dataloader')
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    loader = cfg.get('val_dataloader')
+    # a training pipeline (e.g. multi-view SSL crops) is reduced to its loading steps: the grid shows whole images
+    keep = (lambda t: not t['type'].startswith('Pack')) if loader else (lambda t: t['type'].startswith('Load'))
+    loader = loader or cfg.get('train_dataloader')
     if not loader or 'dataset' not in loader:
         raise KeyError(f'--config {config} has no val_dataloader.dataset or train_dataloader.dataset')
     dataset = loader['dataset'].to_dict() if hasattr(loader['dataset'], 'to_dict') else dict(loader['dataset'])
-    dataset['pipeline'] = [t for t in dataset.get('pipeline', []) if not t['type'].startswith('Pack')]
+    dataset['pipeline'] = [t for t in dataset.get('pipeline', []) if keep(t)]
     preprocessor = cfg.get('data_preprocessor') or {}
     mean = torch.tensor(preprocessor.get('mean', [0.0] * 3), dtype=torch.float32).view(-1, 1, 1) / 255
     std = torch.tensor(preprocessor.get('std', [255.0] * 3), dtype=torch.float32).view(-1, 1, 1) / 255
