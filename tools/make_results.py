@@ -1,5 +1,5 @@
-"""Reproducible results table: pretrain each config on the embedded digits, evaluate it, write
-docs/results.md.
+"""Reproducible results tables: pretrain each config on the embedded digits, evaluate it, write
+docs/results.md and its subsets.
 
 For every pretraining CONFIG (self-supervised or supervised; anything whose model has a ``backbone``):
 
@@ -9,13 +9,26 @@ For every pretraining CONFIG (self-supervised or supervised; anything whose mode
    features of the final checkpoint's backbone, the linear config's train digits as memory, its val digits
    as queries;
 3. linear probe: the digits linear config (frozen backbone, SGD lr 0.1) with the pretraining config's
-   backbone loaded from the final checkpoint (generated config W/<name>/linear_probe.py), top-1 on val.
+   backbone loaded from the final checkpoint (generated config W/<name>/linear_probe.py), top-1 on val;
+4. own top-1: for a classifier (supervised pretraining), the final val ``accuracy/top1`` of the pretraining
+   run itself (digits val split); '-' for self-supervised configs.
 
 A "random init" row evaluates the untrained backbone of the first config the same way. The run-to-run noise
 is measured by repeating one config (``--noise-config``, default the first) with the same seed, right after
-its first run; the table states the largest absolute difference. Everything (commands, seeds, versions,
-times) goes into the output file, which is rewritten after every row (an interrupted run leaves its finished
-rows, marked incomplete); a failed run gets a "failed" row and the table goes on.
+its first run; the table states the largest absolute difference. A failed run gets a "failed" row and the
+table goes on.
+
+SAMix^P configs declare a top-level ``pretrained_mixer`` file (the frozen Mixer they load) and
+``pretrained_mixer_from``, the config whose trained Mixer it is. If the file is missing, it is exported with
+``tools/model_converters/export_mixer.py`` from the final checkpoint of the finished row of
+``pretrained_mixer_from``, which must therefore come earlier in the run (the default order does that); if that
+row has not run or failed, the SAMix^P row fails.
+
+Outputs: ``--out`` with every row and, in the same directory, the SUBSETS files: ``results_ssl.md`` (configs
+under configs/demo/, configs/unmix/, configs/bsim/) and ``results_samix.md`` (configs/demo/, configs/samix/,
+configs/automix/), each with the random-init row and written only if it has at least one other row. Every
+file holds the commands, seeds, versions and times, and is rewritten after every row (an interrupted run
+leaves its finished rows, marked incomplete).
 
 Usage: python tools/make_results.py [CONFIG ...] [--seed 0] [--work-dir work_dirs/results]
            [--out docs/results.md] [--pretrain-options KEY=VALUE ...] [--linear-options KEY=VALUE ...]
@@ -41,11 +54,18 @@ from mmengine.config import DictAction
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_LINEAR_CONFIG = ('configs/benchmarks/classification/digits/'
                          'resnet18-cifar_linear-1xb64-steplr-10e_digits.py')
+# SAMix^P (samix-p_*) last: they load the Mixer of an earlier row (their ``pretrained_mixer_from``).
 DEFAULT_CONFIG_GLOBS = ('configs/demo/mocov2_*_digits.py', 'configs/unmix/*_digits.py',
-                        'configs/bsim/*_digits.py', 'configs/samix*/*_digits.py',
-                        'configs/automix/*_digits.py')
+                        'configs/bsim/*_digits.py', 'configs/samix/[!s]*_digits.py',
+                        'configs/samix/samix[-_][!p]*_digits.py', 'configs/automix/*_digits.py',
+                        'configs/samix/samix-p_*_digits.py')
+#: (file name, title, config path prefixes) of the subset documents written next to ``--out``.
+SUBSETS = (('results_ssl.md', '# Results on the embedded digits: Un-Mix and BSIM / WBSIM',
+            ('configs/demo/', 'configs/unmix/', 'configs/bsim/')),
+           ('results_samix.md', '# Results on the embedded digits: SAMix and AutoMix',
+            ('configs/demo/', 'configs/samix/', 'configs/automix/')))
 KNN_K, KNN_TEMPERATURE = 20, 0.07
-RESULTS_KEYS = ('name', 'config', 'labels', 'knn_top1', 'linear_top1', 'pretrain_min', 'eval_min')
+RESULTS_KEYS = ('name', 'config', 'labels', 'knn_top1', 'linear_top1', 'own_top1', 'pretrain_min', 'eval_min')
 
 
 def default_configs() -> list:
@@ -217,15 +237,32 @@ def evaluate_backbone(pretrain_cfg, checkpoint, prefix, run_dir, seed, linear_co
     return knn, read_val_top1(osp.join(run_dir, 'linear')), (time.time() - start) / 60, cmd
 
 
-def evaluate_config(config: str, seed: int, work_root: str, args, tag: str = '') -> dict:
-    """Pretrain ``config`` and evaluate its final checkpoint (module docstring); returns one result row."""
+def prepare_pretrained_mixer(pretrain_cfg, rows: list, work_root: str, run_dir: str) -> list:
+    """SAMix^P: if the config's ``pretrained_mixer`` file is missing, export it from the final checkpoint of the
+    finished row of its ``pretrained_mixer_from``; returns the commands run (none if nothing was needed)."""
+    if 'pretrained_mixer' not in pretrain_cfg or osp.isfile(osp.join(ROOT, pretrain_cfg.pretrained_mixer)):
+        return []
+    source = pretrain_cfg.get('pretrained_mixer_from')
+    if not any(row['config'] == source and row['labels'] != '-' and row['knn_top1'] is not None for row in rows):
+        raise RuntimeError(f'{pretrain_cfg.pretrained_mixer} is missing and pretrained_mixer_from={source!r} has no '
+                           'finished row earlier in this run (not run, or failed)')
+    checkpoint = last_checkpoint(osp.join(work_root, config_name(source), 'pretrain'))
+    cmd = [sys.executable, 'tools/model_converters/export_mixer.py', checkpoint, pretrain_cfg.pretrained_mixer]
+    run_command(cmd, osp.join(run_dir, 'export_mixer.log'))
+    return [cmd]
+
+
+def evaluate_config(config: str, seed: int, work_root: str, args, rows=(), tag: str = '') -> dict:
+    """Pretrain ``config`` and evaluate its final checkpoint (module docstring); ``rows`` are the finished rows
+    (sources of SAMix^P Mixers). Returns one result row."""
     from mmengine.config import Config
     name = config_name(config)
     run_dir = osp.join(work_root, name + tag)
     pretrain_dir = osp.join(run_dir, 'pretrain')
+    pretrain_cfg = Config.fromfile(osp.join(ROOT, config))
+    export_cmds = prepare_pretrained_mixer(pretrain_cfg, rows, work_root, run_dir)
     pretrain_cmd = train_command(config, osp.relpath(pretrain_dir, ROOT), seed, args.pretrain_options)
     pretrain_min = run_command(pretrain_cmd, osp.join(run_dir, 'pretrain.log'))
-    pretrain_cfg = Config.fromfile(osp.join(ROOT, config))
     knn, linear, eval_min, linear_cmd = evaluate_backbone(pretrain_cfg, last_checkpoint(pretrain_dir),
                                                           'backbone.', run_dir, seed, args.linear_config,
                                                           args.linear_options)
@@ -235,9 +272,10 @@ def evaluate_config(config: str, seed: int, work_root: str, args, tag: str = '')
                 labels=labels,
                 knn_top1=knn,
                 linear_top1=linear,
+                own_top1=read_val_top1(pretrain_dir) if labels == 'yes' else None,
                 pretrain_min=pretrain_min,
                 eval_min=eval_min,
-                commands=[' '.join(pretrain_cmd[1:]), ' '.join(linear_cmd[1:])])
+                commands=[' '.join(cmd[1:]) for cmd in (*export_cmds, pretrain_cmd, linear_cmd)])
 
 
 def evaluate_random_init(config: str, seed: int, work_root: str, args) -> dict:
@@ -254,14 +292,15 @@ def evaluate_random_init(config: str, seed: int, work_root: str, args) -> dict:
                 labels='-',
                 knn_top1=knn,
                 linear_top1=linear,
+                own_top1=None,
                 pretrain_min=0.0,
                 eval_min=eval_min,
                 commands=[' '.join(linear_cmd[1:])])
 
 
 def failed_row(config: str, run_dir: str) -> dict:
-    """Row of a config whose pretraining or evaluation failed (``knn_top1`` / ``linear_top1`` are None)."""
-    return dict(name=config_name(config), config=config, labels='?', knn_top1=None, linear_top1=None,
+    """Row of a config whose pretraining or evaluation failed (the top-1 values are None)."""
+    return dict(name=config_name(config), config=config, labels='?', knn_top1=None, linear_top1=None, own_top1=None,
                 pretrain_min=0.0, eval_min=0.0, commands=[f'(failed: logs in {run_dir}/)'])
 
 
@@ -274,14 +313,15 @@ def run_to_run_noise(first: dict, repeat: dict) -> dict:
                         abs(first['linear_top1'] - repeat['linear_top1'])))
 
 
-def render_markdown(rows: list, noise: dict, meta: dict) -> str:
-    """docs/results.md from result rows (RESULTS_KEYS + 'commands'), the noise measurement and run
-    metadata."""
+def render_markdown(rows: list, noise: dict, meta: dict, title: str = '# Results on the embedded digits',
+                    noise_file: str = None) -> str:
+    """A results document from result rows (RESULTS_KEYS + 'commands'), the noise measurement and run metadata;
+    ``noise_file``: the document that holds the noise measurement when its config is not among ``rows``."""
     missing = [key for row in rows for key in RESULTS_KEYS if key not in row]
     if missing:
         raise KeyError(f'result rows lack {sorted(set(missing))}')
     lines = [
-        '# Results on the embedded digits',
+        title,
         '',
         f"Written by `python tools/make_results.py` on {meta['date']} ({meta['machine']}; total "
         f"{meta['total_min']:.1f} min). Do not edit by hand: rerun the script.",
@@ -289,7 +329,7 @@ def render_markdown(rows: list, noise: dict, meta: dict) -> str:
     ]
     if not meta['done']:
         lines += [f"**Incomplete**: the run was still going when this was written ({len(rows) - 1} of "
-                  f"{meta['num_configs']} pretraining configs done).", '']
+                  f"{len(meta['configs'])} pretraining configs done).", '']
     if meta['pretrain_options']:
         lines += [f"Pretraining overrides (`--pretrain-options`, applied to every config): "
                   f"`{meta['pretrain_options']}`.", '']
@@ -298,25 +338,31 @@ def render_markdown(rows: list, noise: dict, meta: dict) -> str:
         '(mixplugins.datasets.DigitsDataset, train / val split of the linear config). kNN: weighted kNN '
         'top-1 (k=20, T=0.07, cosine) of the pooled last-stage backbone features of the final checkpoint, '
         'train images as memory, val images as queries. Linear: top-1 on val of a linear classifier on the '
-        f"frozen backbone (`{meta['linear_config']}`: {meta['linear_setting']}).",
+        f"frozen backbone (`{meta['linear_config']}`: {meta['linear_setting']}). Own: for supervised "
+        'pretraining (a classifier), the final val top-1 of the pretraining run itself (the model its config '
+        'evaluates, e.g. the EMA model of AutoMix / SAMix).',
         '',
         '| method (pretraining config) | labels in pretraining | kNN top-1 (%) | linear top-1 (%) | '
-        'pretraining (min) | evaluation (min) |',
-        '|---|---|---:|---:|---:|---:|',
+        'own top-1 (%) | pretraining (min) | evaluation (min) |',
+        '|---|---|---:|---:|---:|---:|---:|',
     ]
     for row in rows:
         config = f"`{row['config']}`"
         if row['labels'] == '-':
             config = f'no pretraining, backbone of {config}'
         if row['knn_top1'] is None:
-            lines.append(f"| {row['name']} ({config}) | {row['labels']} | failed | failed | - | - |")
+            lines.append(f"| {row['name']} ({config}) | {row['labels']} | failed | failed | failed | - | - |")
             continue
+        own = '-' if row['own_top1'] is None else f"{row['own_top1']:.2f}"
         lines.append(
             f"| {row['name']} ({config}) | {row['labels']} | {row['knn_top1']:.2f} | "
-            f"{row['linear_top1']:.2f} | "
-            f"{row['pretrain_min']:.1f} | {row['eval_min']:.1f} |")
+            f"{row['linear_top1']:.2f} | {own} | {row['pretrain_min']:.1f} | {row['eval_min']:.1f} |")
     lines += ['']
-    if noise:
+    if noise and noise_file:
+        lines += [f"Run-to-run noise: measured in [{noise_file}]({noise_file}) (rerunning `{noise['config']}`, "
+                  f"not in this table): differences up to {max(noise['max'], 0.01):.2f} points between reruns "
+                  'are noise, not method effects.', '']
+    elif noise:
         change = (f"changed kNN top-1 by {noise['knn']:.2f} and linear top-1 by {noise['linear']:.2f} points"
                   if noise['max'] else 'reproduced both numbers exactly')
         lines += [f"Run-to-run noise: rerunning `{noise['config']}` with the same seed {change}; differences "
@@ -335,6 +381,24 @@ def render_markdown(rows: list, noise: dict, meta: dict) -> str:
         lines += ['  ```', '']
     lines += ['## Environment', '', meta['environment'], '']
     return '\n'.join(lines)
+
+
+def write_documents(out: str, rows: list, noise: dict, meta: dict) -> list:
+    """Write ``out`` (every row) and, in its directory, each SUBSETS document with the random-init row and the
+    rows of its configs, if it has any; returns the paths written."""
+    documents = {out: render_markdown(rows, noise, meta)}
+    for file_name, title, prefixes in SUBSETS:
+        subset = [row for row in rows if row['labels'] == '-' or row['config'].startswith(prefixes)]
+        if all(row['labels'] == '-' for row in subset):
+            continue
+        noise_file = None if not noise or noise['config'].startswith(prefixes) else osp.basename(out)
+        subset_meta = dict(meta, configs=[config for config in meta['configs'] if config.startswith(prefixes)])
+        documents[osp.join(osp.dirname(out), file_name)] = render_markdown(subset, noise, subset_meta, title,
+                                                                           noise_file)
+    for path, text in documents.items():
+        with open(path, 'w') as f:
+            f.write(text)
+    return list(documents)
 
 
 def linear_setting(args) -> str:
@@ -396,27 +460,28 @@ def main(argv=None):
     start = time.time()
     work_root = osp.join(ROOT, args.work_dir)
     out = osp.join(ROOT, args.out)
+    if osp.basename(out) in [file_name for file_name, _, _ in SUBSETS]:
+        raise ValueError(f'--out {args.out}: that name is taken by a subset document (SUBSETS)')
     os.makedirs(osp.dirname(out), exist_ok=True)
     noise_config = None if args.no_noise else (args.noise_config or configs[0])
     rows, noise = [], {}
     meta = dict(seed=args.seed, machine=f'CPU, {os.cpu_count()} cores', linear_config=args.linear_config,
                 linear_setting=linear_setting(args), pretrain_options=' '.join(args.pretrain_options),
-                environment=environment(), num_configs=len(configs),
+                environment=environment(), configs=configs,
                 command=' '.join(['python', 'tools/make_results.py',
                                   *(sys.argv[1:] if argv is None else argv)]))
 
-    def write(done: bool):
-        """(Re)write the table after every row, so an interrupted run still leaves its finished rows."""
+    def write(done: bool) -> list:
+        """(Re)write the documents after every row, so an interrupted run still leaves its finished rows."""
         meta.update(date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), done=done,
                     total_min=(time.time() - start) / 60)
-        with open(out, 'w') as f:
-            f.write(render_markdown(rows, noise, meta))
+        return write_documents(out, rows, noise, meta)
 
     rows.append(evaluate_random_init(configs[0], args.seed, work_root, args))
     write(False)
     for config in configs:
         try:
-            rows.append(evaluate_config(config, args.seed, work_root, args))
+            rows.append(evaluate_config(config, args.seed, work_root, args, rows))
         except RuntimeError as error:  # a failed run: its row says so and points at the log
             print(error, flush=True)
             rows.append(failed_row(config, osp.relpath(osp.join(work_root, config_name(config)), ROOT)))
@@ -425,13 +490,12 @@ def main(argv=None):
         print(f"{rows[-1]['name']}: kNN {rows[-1]['knn_top1']:.2f}, linear {rows[-1]['linear_top1']:.2f}",
               flush=True)
         if config == noise_config:  # measured right away: the statement holds for every later row too
-            noise = run_to_run_noise(rows[-1], evaluate_config(config, args.seed, work_root, args, '_repeat'))
+            noise = run_to_run_noise(rows[-1], evaluate_config(config, args.seed, work_root, args, rows, '_repeat'))
         write(False)
     if noise_config and not noise:
-        first = evaluate_config(noise_config, args.seed, work_root, args)
-        noise = run_to_run_noise(first, evaluate_config(noise_config, args.seed, work_root, args, '_repeat'))
-    write(True)
-    print(f'wrote {out}')
+        first = evaluate_config(noise_config, args.seed, work_root, args, rows)
+        noise = run_to_run_noise(first, evaluate_config(noise_config, args.seed, work_root, args, rows, '_repeat'))
+    print('wrote ' + ', '.join(write(True)))
 
 
 if __name__ == '__main__':

@@ -1,11 +1,13 @@
 # SAMix^P for MoCo v2 on the embedded digits, CPU-sized (004_efcde85b9ca00546.txt sec. 3.2): the SAMix-I
 # digits recipe with the Mixer of a finished SAMix-I run loaded frozen as the mixing policy (no Mixer loss, no
-# backward through it). tools/make_results_samix.py writes the Mixer file; by hand:
+# backward through it). tools/make_results.py exports the Mixer file, if missing, from its run of
+# pretrained_mixer_from; by hand:
 #   python tools/model_converters/export_mixer.py work_dirs/samix-i_digits/epoch_8.pth \
 #       work_dirs/pretrained_mixers/samix-i_r18-cifar_digits_mixer.pth
 _base_ = './samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py'
 
 pretrained_mixer = 'work_dirs/pretrained_mixers/samix-i_r18-cifar_digits_mixer.pth'
+pretrained_mixer_from = 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py'  # the config it was trained by
 # The mixtures replace the clean queries (clean_loss_weight=0): one online forward per step, as a single mixup
 # augmentation of a CL baseline (004 A.4), instead of SAMix-I's clean + mixed forwards.
 model = dict(
