@@ -93,12 +93,13 @@ class KNNEvalHook(Hook):
     def _model(self, runner):
         return runner.model.module if is_model_wrapper(runner.model) else runner.model
 
-    def _inputs(self, runner, loader):
-        """Preprocessed image batches of ``loader`` (lazily)."""
+    def _batches(self, runner, loader):
+        """``(inputs, data_samples)`` of every batch of ``loader``, preprocessed (lazily)."""
         model = self._model(runner)
         for data in loader:
             data = model.data_preprocessor(data, False)
-            yield data['inputs'][0] if isinstance(data['inputs'], list) else data['inputs']
+            inputs = data['inputs'][0] if isinstance(data['inputs'], list) else data['inputs']
+            yield inputs, data['data_samples']
 
     @torch.no_grad()
     def extract(self, runner, loader, backbone=None) -> tuple:
@@ -110,13 +111,10 @@ class KNNEvalHook(Hook):
         was_training = model.training
         model.eval()
         chunks = []
-        for data in loader:
-            data = model.data_preprocessor(data, False)
-            inputs = data['inputs'][0] if isinstance(data['inputs'], list) else data['inputs']
+        for inputs, data_samples in self._batches(runner, loader):
             feat = backbone(inputs)[-1]
             feat = F.normalize(F.adaptive_avg_pool2d(feat, 1).flatten(1) if feat.dim() == 4 else feat, dim=1)
-            labels = [int(s.gt_label) for s in data['data_samples']]
-            chunks.extend(zip(feat.cpu(), labels))
+            chunks.extend(zip(feat.cpu(), [int(s.gt_label) for s in data_samples]))
         model.train(was_training)
         chunks = collect_results(chunks, len(loader.dataset), device='cpu')
         if not is_main_process():
@@ -127,7 +125,8 @@ class KNNEvalHook(Hook):
         backbone = getattr(self._model(runner), self.backbone)
         if tag == 'random_init' and self.random_init_bn == 'data' and has_untracked_batchnorm(backbone):
             self._measure(runner, 'random_init_default_bn', backbone)
-            backbone = calibrate_batchnorm(backbone, self._inputs(runner, self._loader(runner, 'train')))
+            train_inputs = (inputs for inputs, _ in self._batches(runner, self._loader(runner, 'train')))
+            backbone = calibrate_batchnorm(backbone, train_inputs)
         self._measure(runner, tag, backbone)
 
     def _measure(self, runner, tag: str, backbone) -> None:
