@@ -132,8 +132,7 @@ class ModuleLrScheduleHook(ProgressScheduleHook):
     that holds only parameters of ``model.<module>``, with ``lr_0`` the group's initial lr (``initial_lr``, after
     ``paramwise_cfg`` multipliers and ``auto_scale_lr``). It is set before each iteration, after the main
     schedulers have run, so the main ``param_scheduler`` no longer acts on those groups: the Mixer keeps
-    adapting to an encoder that still changes while the encoder's lr decays (OpenMixup's
-    ``addtional_scheduler`` for ``mix_block``). The Mixer gets its own groups from
+    adapting to an encoder that still changes while the encoder's lr decays. The Mixer gets its own groups from
     ``optim_wrapper.paramwise_cfg.custom_keys={'mixer': ...}`` (also where ``decay_mult=0`` goes). The value
     is logged as ``train/lr_<module>``.
 
@@ -143,7 +142,6 @@ class ModuleLrScheduleHook(ProgressScheduleHook):
             a constant lr.
         curve, by_epoch: as in :class:`AttrScheduleHook`.
     """
-    priority = 'LOW'
 
     def __init__(self, module: str = 'mixer', start_factor: float = 1.0, end_factor: float = 1.0,
                  curve: str = 'cosine', by_epoch: bool = False):
