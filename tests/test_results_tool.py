@@ -255,3 +255,13 @@ def test_random_init_backbone_is_seeded_with_data_bn_statistics(tmp_path):
     assert not torch.equal(a['conv1.weight'], c['conv1.weight'])
     assert a['bn1.num_batches_tracked'] > 0 and not torch.equal(a['bn1.running_var'], torch.ones(4))
     assert not any(k.startswith('backbone.') for k in a)  # extracted layout: loaded with prefix=None
+
+
+def test_documented_short_schedule_applies_to_every_default_config():
+    """docs/evaluation.md's --pretrain-options (param_scheduler.0.*) need a scheduler list in every config."""
+    options = {'train_cfg.max_epochs': 3, 'param_scheduler.0.T_max': 3, 'param_scheduler.0.end': 3}
+    for config in make_results.default_configs():
+        cfg = Config.fromfile(str(REPO / config))
+        cfg.merge_from_dict(options)
+        assert isinstance(cfg.param_scheduler, list), config
+        assert (cfg.param_scheduler[0].T_max, cfg.param_scheduler[0].end) == (3, 3), config
