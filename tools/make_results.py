@@ -122,23 +122,26 @@ def read_val_top1(work_dir: str) -> float:
     return float(top1[-1])
 
 
-def _backbone_and_normalisation(pretrain_cfg):
-    """The (randomly initialised, eval mode) backbone of ``pretrain_cfg`` and its data_preprocessor
-    mean/std."""
-    import torch
-
+def _backbone(pretrain_cfg):
+    """The (randomly initialised, eval mode) backbone of ``pretrain_cfg``."""
     import mixplugins  # noqa: F401
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
     init_default_scope('mmpretrain')
     backbone_cfg = pretrain_cfg.model.backbone.copy()
     backbone_cfg['init_cfg'] = None
+    backbone = MODELS.build(backbone_cfg)
+    backbone.eval()  # mmpretrain's ResNet.train() returns None: no chaining
+    return backbone
+
+
+def _normalisation(pretrain_cfg) -> tuple:
+    """The data_preprocessor mean / std of ``pretrain_cfg`` as 1 x 3 x 1 x 1 tensors."""
+    import torch
     preprocessor = pretrain_cfg.model.get('data_preprocessor') or pretrain_cfg.get('data_preprocessor')
     mean = torch.tensor(preprocessor['mean'], dtype=torch.float32).view(1, 3, 1, 1)
     std = torch.tensor(preprocessor['std'], dtype=torch.float32).view(1, 3, 1, 1)
-    backbone = MODELS.build(backbone_cfg)
-    backbone.eval()  # mmpretrain's ResNet.train() returns None: no chaining
-    return backbone, mean, std
+    return mean, std
 
 
 def digits_images(pretrain_cfg, linear_config: str, split: str) -> tuple:
@@ -147,7 +150,7 @@ def digits_images(pretrain_cfg, linear_config: str, split: str) -> tuple:
     import torch
     from mmengine.config import Config
     from mmpretrain.registry import DATASETS
-    _, mean, std = _backbone_and_normalisation(pretrain_cfg)
+    mean, std = _normalisation(pretrain_cfg)
     val_dataset = Config.fromfile(osp.join(ROOT, linear_config)).val_dataloader.dataset
     data = DATASETS.build(dict(val_dataset, split=split, pipeline=[], test_mode=True))
     items = [data[i] for i in range(len(data))]
@@ -163,7 +166,7 @@ def knn_eval(pretrain_cfg, checkpoint: str, prefix, linear_config: str) -> float
 
     from mixplugins.engine.hooks.backbone_checkpoint_hook import check_backbone_checkpoint
     from mixplugins.evaluation import knn_top1
-    backbone, _, _ = _backbone_and_normalisation(pretrain_cfg)
+    backbone = _backbone(pretrain_cfg)
     backbone.load_state_dict(check_backbone_checkpoint(backbone, checkpoint, prefix), strict=True)
 
     @torch.no_grad()
@@ -185,7 +188,7 @@ def write_random_init_backbone(pretrain_cfg, seed: int, path: str, linear_config
 
     from mixplugins.evaluation import calibrate_batchnorm
     torch.manual_seed(seed)
-    backbone, _, _ = _backbone_and_normalisation(pretrain_cfg)
+    backbone = _backbone(pretrain_cfg)
     backbone.init_weights()
     imgs, _ = digits_images(pretrain_cfg, linear_config, 'train')
     backbone = calibrate_batchnorm(backbone, imgs.split(64))
@@ -206,7 +209,7 @@ def write_linear_config(linear_config: str,
     import torch
     from mmengine.config import Config, ConfigDict
     cfg = Config.fromfile(osp.join(ROOT, linear_config))
-    backbone, _, _ = _backbone_and_normalisation(pretrain_cfg)
+    backbone = _backbone(pretrain_cfg)
     with torch.no_grad():
         feat_dim = backbone(torch.zeros(1, 3, 32, 32))[-1].shape[1]
     backbone_cfg = pretrain_cfg.model.backbone.copy()
