@@ -1,5 +1,6 @@
 """The embedded digits data and the kNN evaluation."""
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -118,3 +119,20 @@ def test_knn_hook_rejects_an_unknown_random_init_bn():
     from mixplugins.engine.hooks import KNNEvalHook
     with pytest.raises(ValueError, match="random_init_bn must be one of \\('data', 'default'\\)"):
         KNNEvalHook(train_dataloader={}, val_dataloader={}, random_init_bn='identity')
+
+
+def test_knn_hook_switched_off_evaluates_nothing():
+    """before_train=False, after_train=False (tools/make_results.py's override): no evaluation is attempted."""
+    from mixplugins.engine.hooks import KNNEvalHook
+    hook = KNNEvalHook(train_dataloader={}, val_dataloader={}, before_train=False, after_train=False)
+    calls = []
+    hook._evaluate = lambda runner, tag: calls.append(tag)
+    runner = SimpleNamespace(iter=0, epoch=1, max_epochs=1)
+    hook.before_train(runner)
+    hook.after_train(runner)
+    assert calls == [] and hook.results == {}
+    on = KNNEvalHook(train_dataloader={}, val_dataloader={})
+    on._evaluate = lambda runner, tag: calls.append(tag) or on.results.update({tag: dict(top1=50.0)})
+    on.before_train(runner)
+    on.after_train(SimpleNamespace(iter=5, epoch=1, max_epochs=1, logger=SimpleNamespace(info=calls.append)))
+    assert calls[:2] == ['random_init', 'trained'] and 'random init 50.00% -> trained 50.00%' in calls[2]

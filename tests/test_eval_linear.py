@@ -16,7 +16,7 @@ from mixplugins.engine.hooks.backbone_checkpoint_hook import BackboneCheckpointH
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / 'configs' / 'benchmarks' / 'classification'
-DIGITS_LINEAR = BENCH / 'digits' / 'resnet18-cifar_linear-1xb64-steplr-10e_digits.py'
+DIGITS_LINEAR = BENCH / 'digits' / 'resnet18-cifar_linear-1xb64-steplr-5e_digits.py'
 TINY_BACKBONE = dict(type='ResNet_CIFAR',
                      depth=18,
                      stem_channels=8,

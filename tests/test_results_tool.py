@@ -183,7 +183,11 @@ def test_samix_p_exports_the_mixer_of_its_source_row(tmp_path, monkeypatch):
     (tmp_path / 'mixers').mkdir()
     (tmp_path / 'mixers' / 'samix_mixer.pth').write_bytes(b'')
     assert make_results.prepare_pretrained_mixer(cfg, [], str(work_root), str(tmp_path / 'run')) == []
-    assert len(calls) == 1  # an existing Mixer file is used as it is
+    assert len(calls) == 1  # an existing Mixer file is used as it is, unless its source row is in the run:
+    assert make_results.prepare_pretrained_mixer(cfg, [source_row], str(work_root), str(tmp_path / 'run'),
+                                                 [SAMIX, SAMIX_P]) == cmds
+    with pytest.raises(RuntimeError, match='no finished row'):
+        make_results.prepare_pretrained_mixer(cfg, [], str(work_root), str(tmp_path / 'run'), [SAMIX, SAMIX_P])
     assert make_results.prepare_pretrained_mixer(Config.fromfile(str(REPO / SAMIX)), [], str(work_root), 'r') == []
 
 
@@ -265,3 +269,52 @@ def test_documented_short_schedule_applies_to_every_default_config():
         cfg.merge_from_dict(options)
         assert isinstance(cfg.param_scheduler, list), config
         assert (cfg.param_scheduler[0].T_max, cfg.param_scheduler[0].end) == (3, 3), config
+
+
+def test_schedule_runs_jobs_in_parallel_and_waits_for_mixer_sources():
+    """--jobs: at most `jobs` rows at once; a SAMix^P row starts only after its Mixer's row has finished."""
+    import threading
+    import time
+    lock, events, active = threading.Lock(), [], [0, 0]  # [now, most at once]
+
+    def run(task):
+        with lock:
+            active[0] += 1
+            active[1] = max(active)
+            events.append(('start', task['config'], task['tag']))
+        time.sleep(0.3 if task['config'] == 'source' else 0.05)
+        with lock:
+            active[0] -= 1
+        return task['config'] + task['tag']
+
+    finished = []
+    tasks = [dict(config='source', tag='', after=None), dict(config='p', tag='', after='source'),
+             dict(config='q', tag='', after='not-in-this-run'), dict(config='source', tag='_repeat', after=None),
+             dict(config='random init', tag='', after=None)]
+    make_results.schedule(tasks, 2, run, lambda task, row: finished.append(row))
+    assert sorted(finished) == sorted(['random init', 'source', 'source_repeat', 'p', 'q'])
+    assert active[1] == 2
+    # 'p' waits for the row 'source' and is overtaken by later rows meanwhile; a source outside the run does
+    # not block 'q'
+    assert finished.index('source') < finished.index('p')
+    assert [event[1:] for event in events[:3]] == [('source', ''), ('q', ''), ('source', '_repeat')]
+    serial = []
+    make_results.schedule(tasks, 1, run, lambda task, row: serial.append(row))
+    assert serial == ['source', 'p', 'q', 'source_repeat', 'random init']  # list order, one at a time
+    with pytest.raises(RuntimeError, match='circular'):
+        make_results.schedule([dict(config='a', tag='', after='b'), dict(config='b', tag='', after='a')], 2, run,
+                              lambda task, row: None)
+
+
+def test_pretraining_switches_the_knn_monitor_off():
+    ssl = Config.fromfile(str(REPO / 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py'))
+    knn = [i for i, hook in enumerate(ssl.custom_hooks) if hook.type == 'KNNEvalHook']
+    assert knn == [0]
+    assert make_results.pretrain_options(ssl, ['train_cfg.max_epochs=3']) == [
+        'train_cfg.max_epochs=3', 'custom_hooks.0.before_train=False', 'custom_hooks.0.after_train=False']
+    ssl.merge_from_dict({'custom_hooks.0.before_train': False, 'custom_hooks.0.after_train': False})
+    assert ssl.custom_hooks[0].type == 'KNNEvalHook' and ssl.custom_hooks[0].interval == 0
+    assert ssl.custom_hooks[0].before_train is False and ssl.custom_hooks[0].after_train is False
+    assert make_results.pretrain_options(Config.fromfile(str(REPO / SAMIX)), []) == []  # no kNN monitor
+    assert make_results.mixer_source(SAMIX) is None
+    assert make_results.mixer_source(SAMIX_P, [SAMIX, SAMIX_P]) == SAMIX  # waits for the Mixer of this run

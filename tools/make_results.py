@@ -19,10 +19,10 @@ its first run; the table states the largest absolute difference. A failed run ge
 table goes on.
 
 SAMix^P configs declare a top-level ``pretrained_mixer`` file (the frozen Mixer they load) and
-``pretrained_mixer_from``, the config whose trained Mixer it is. If the file is missing, it is exported with
-``tools/model_converters/export_mixer.py`` from the final checkpoint of the finished row of
-``pretrained_mixer_from``, which must therefore come earlier in the run (the default order does that); if that
-row has not run or failed, the SAMix^P row fails.
+``pretrained_mixer_from``, the config whose trained Mixer it is. When that config is part of the run (or the file
+is missing), the file is exported with ``tools/model_converters/export_mixer.py`` from the final checkpoint of
+its finished row, which the SAMix^P row waits for; if that row failed, the SAMix^P row fails. Otherwise the
+existing file is used.
 
 Outputs: ``--out`` with every row and, in the same directory, the SUBSETS files: ``results_ssl.md`` (configs
 under configs/demo/, configs/unmix/, configs/bsim/) and ``results_samix.md`` (configs/demo/, configs/samix/,
@@ -32,11 +32,13 @@ leaves its finished rows, marked incomplete).
 
 Usage: python tools/make_results.py [CONFIG ...] [--seed 0] [--work-dir work_dirs/results]
            [--out docs/results.md] [--pretrain-options KEY=VALUE ...] [--linear-options KEY=VALUE ...]
-           [--threads N]
+           [--threads N] [--jobs J]
 With no CONFIG, the digits pretraining configs of DEFAULT_CONFIG_GLOBS that exist are used. ``--*-options``
 override settings of every pretraining / linear-probe run (e.g. a shorter schedule for a smoke test);
 ``--threads`` sets OMP_NUM_THREADS of the runs (fix it for reproducible numbers: float reductions depend on
-the thread count).
+the thread count); ``--jobs`` runs that many rows at the same time (a SAMix^P row still waits for its Mixer's
+row), each with ``--threads`` threads (default cores / jobs). The pretraining runs switch their kNN monitor off
+(``custom_hooks.<i>.before_train=False``, ``.after_train=False``): the table measures the kNN top-1 itself.
 """
 import argparse
 import glob
@@ -46,14 +48,16 @@ import os.path as osp
 import platform
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from mmengine.config import DictAction
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_LINEAR_CONFIG = ('configs/benchmarks/classification/digits/'
-                         'resnet18-cifar_linear-1xb64-steplr-10e_digits.py')
+                         'resnet18-cifar_linear-1xb64-steplr-5e_digits.py')
 # SAMix^P (samix-p_*) last: they load the Mixer of an earlier row (their ``pretrained_mixer_from``).
 DEFAULT_CONFIG_GLOBS = ('configs/demo/mocov2_*_digits.py', 'configs/unmix/*_digits.py',
                         'configs/bsim/*_digits.py', 'configs/samix/[!s]*_digits.py',
@@ -79,13 +83,37 @@ def config_name(config: str) -> str:
     return osp.splitext(osp.basename(config))[0]
 
 
+#: With ``--jobs`` > 1 the rows' in-process work (config parsing, kNN extraction) runs one row at a time --
+#: mmengine's config loader is not thread-safe -- and only their subprocesses (training runs) overlap.
+_IN_PROCESS = threading.Lock()
+_THREAD = threading.local()
+
+
+@contextmanager
+def in_process_work():
+    """Hold ``_IN_PROCESS`` in this thread, except while ``run_command`` waits for a subprocess."""
+    with _IN_PROCESS:
+        _THREAD.holds = True
+        try:
+            yield
+        finally:
+            _THREAD.holds = False
+
+
 def run_command(cmd: list, log_path: str) -> float:
     """Run ``cmd`` from the repo root with output to ``log_path``; returns its wall time in minutes.
     A failure raises RuntimeError with the end of the log."""
     os.makedirs(osp.dirname(log_path), exist_ok=True)
     start = time.time()
-    with open(log_path, 'w') as log:
-        code = subprocess.call(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    holds = getattr(_THREAD, 'holds', False)
+    if holds:
+        _IN_PROCESS.release()
+    try:
+        with open(log_path, 'w') as log:
+            code = subprocess.call(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
+    finally:
+        if holds:
+            _IN_PROCESS.acquire()
     if code != 0:
         with open(log_path) as log:
             tail = ''.join(log.readlines()[-20:])
@@ -240,22 +268,35 @@ def evaluate_backbone(pretrain_cfg, checkpoint, prefix, run_dir, seed, linear_co
     return knn, read_val_top1(osp.join(run_dir, 'linear')), (time.time() - start) / 60, cmd
 
 
-def prepare_pretrained_mixer(pretrain_cfg, rows: list, work_root: str, run_dir: str) -> list:
-    """SAMix^P: if the config's ``pretrained_mixer`` file is missing, export it from the final checkpoint of the
-    finished row of its ``pretrained_mixer_from``; returns the commands run (none if nothing was needed)."""
-    if 'pretrained_mixer' not in pretrain_cfg or osp.isfile(osp.join(ROOT, pretrain_cfg.pretrained_mixer)):
+def prepare_pretrained_mixer(pretrain_cfg, rows: list, work_root: str, run_dir: str, run_configs=()) -> list:
+    """SAMix^P: export the config's ``pretrained_mixer`` file from the final checkpoint of the finished row of its
+    ``pretrained_mixer_from`` when that config is part of this run (``run_configs``: the table then uses the
+    Mixer trained in the same run, never one left by an earlier run) or when the file is missing; otherwise the
+    existing file is used. Returns the commands run (none if nothing was needed)."""
+    if 'pretrained_mixer' not in pretrain_cfg:
         return []
     source = pretrain_cfg.get('pretrained_mixer_from')
+    if source not in run_configs and osp.isfile(osp.join(ROOT, pretrain_cfg.pretrained_mixer)):
+        return []
     if not any(row['config'] == source and row['labels'] != '-' and row['knn_top1'] is not None for row in rows):
-        raise RuntimeError(f'{pretrain_cfg.pretrained_mixer} is missing and pretrained_mixer_from={source!r} has no '
-                           'finished row earlier in this run (not run, or failed)')
+        raise RuntimeError(f'{pretrain_cfg.pretrained_mixer} comes from pretrained_mixer_from={source!r}, which has '
+                           'no finished row earlier in this run (not run, or failed)')
     checkpoint = last_checkpoint(osp.join(work_root, config_name(source), 'pretrain'))
     cmd = [sys.executable, 'tools/model_converters/export_mixer.py', checkpoint, pretrain_cfg.pretrained_mixer]
     run_command(cmd, osp.join(run_dir, 'export_mixer.log'))
     return [cmd]
 
 
-def evaluate_config(config: str, seed: int, work_root: str, args, rows=(), tag: str = '') -> dict:
+def pretrain_options(pretrain_cfg, options) -> list:
+    """``options`` plus ``custom_hooks.<i>.before_train=False`` and ``custom_hooks.<i>.after_train=False`` for a
+    config's ``KNNEvalHook``: the table measures the kNN top-1 itself, and the untrained backbone once in its
+    random-init row (the monitor's three scores cost about half a minute a run)."""
+    hooks = pretrain_cfg.get('custom_hooks') or []
+    knn = [i for i, hook in enumerate(hooks) if hook.get('type') == 'KNNEvalHook']
+    return [*options, *(f'custom_hooks.{i}.{when}=False' for i in knn for when in ('before_train', 'after_train'))]
+
+
+def evaluate_config(config: str, seed: int, work_root: str, args, rows=(), tag: str = '', run_configs=()) -> dict:
     """Pretrain ``config`` and evaluate its final checkpoint (module docstring); ``rows`` are the finished rows
     (sources of SAMix^P Mixers). Returns one result row."""
     from mmengine.config import Config
@@ -263,8 +304,9 @@ def evaluate_config(config: str, seed: int, work_root: str, args, rows=(), tag: 
     run_dir = osp.join(work_root, name + tag)
     pretrain_dir = osp.join(run_dir, 'pretrain')
     pretrain_cfg = Config.fromfile(osp.join(ROOT, config))
-    export_cmds = prepare_pretrained_mixer(pretrain_cfg, rows, work_root, run_dir)
-    pretrain_cmd = train_command(config, osp.relpath(pretrain_dir, ROOT), seed, args.pretrain_options)
+    export_cmds = prepare_pretrained_mixer(pretrain_cfg, rows, work_root, run_dir, run_configs)
+    pretrain_cmd = train_command(config, osp.relpath(pretrain_dir, ROOT), seed,
+                                 pretrain_options(pretrain_cfg, args.pretrain_options))
     pretrain_min = run_command(pretrain_cmd, osp.join(run_dir, 'pretrain.log'))
     knn, linear, eval_min, linear_cmd = evaluate_backbone(pretrain_cfg, last_checkpoint(pretrain_dir),
                                                           'backbone.', run_dir, seed, args.linear_config,
@@ -447,8 +489,49 @@ def parse_args(argv=None):
                         default={},
                         metavar='KEY=VALUE',
                         help='overrides of the linear-probe config')
-    parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS of the runs (default: inherited)')
+    parser.add_argument('--threads',
+                        type=int,
+                        help='OMP_NUM_THREADS of the runs (default: inherited; cores / jobs with --jobs > 1)')
+    parser.add_argument('--jobs', type=int, default=1, help='rows run at the same time (default 1)')
     return parser.parse_args(argv)
+
+
+def mixer_source(config: str, run_configs=()):
+    """The config whose finished row a SAMix^P ``config`` must wait for (see ``prepare_pretrained_mixer``),
+    else None."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    source = cfg.get('pretrained_mixer_from')
+    if 'pretrained_mixer' not in cfg or (source not in run_configs
+                                         and osp.isfile(osp.join(ROOT, cfg.pretrained_mixer))):
+        return None
+    return source
+
+
+def schedule(tasks: list, jobs: int, run, on_done) -> None:
+    """Run ``tasks`` (dicts with 'after': the config whose row must be finished first, or None) with at most
+    ``jobs`` at a time, in list order as far as the dependencies allow; ``run(task)`` returns a row,
+    ``on_done(task, row)`` is called in this thread as each finishes."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+    pending, running, finished = list(tasks), {}, set()
+    blocking = {task['config'] for task in tasks if task['tag'] == ''}
+
+    def ready(task) -> bool:
+        return task['after'] is None or task['after'] not in blocking or task['after'] in finished
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        while pending or running:
+            for task in [task for task in pending if ready(task)][:jobs - len(running)]:
+                pending.remove(task)
+                running[pool.submit(run, task)] = task
+            if not running:
+                raise RuntimeError(f"circular pretrained_mixer_from among {[t['config'] for t in pending]}")
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = running.pop(future)
+                if task['tag'] == '':
+                    finished.add(task['config'])
+                on_done(task, future.result())
 
 
 def main(argv=None):
@@ -456,10 +539,13 @@ def main(argv=None):
     configs = args.configs or default_configs()
     if not configs:
         raise ValueError(f'no pretraining config given and none found under {DEFAULT_CONFIG_GLOBS}')
-    if args.threads:
+    if args.jobs < 1:
+        raise ValueError(f'--jobs must be >= 1, got {args.jobs}')
+    threads = args.threads or (max(1, (os.cpu_count() or 1) // args.jobs) if args.jobs > 1 else None)
+    if threads:
         import torch
-        os.environ['OMP_NUM_THREADS'] = str(args.threads)
-        torch.set_num_threads(args.threads)
+        os.environ['OMP_NUM_THREADS'] = str(threads)
+        torch.set_num_threads(threads)
     start = time.time()
     work_root = osp.join(ROOT, args.work_dir)
     out = osp.join(ROOT, args.out)
@@ -467,37 +553,54 @@ def main(argv=None):
         raise ValueError(f'--out {args.out}: that name is taken by a subset document (SUBSETS)')
     os.makedirs(osp.dirname(out), exist_ok=True)
     noise_config = None if args.no_noise else (args.noise_config or configs[0])
-    rows, noise = [], {}
+    results, noise = {}, {}
     meta = dict(seed=args.seed, machine=f'CPU, {os.cpu_count()} cores', linear_config=args.linear_config,
                 linear_setting=linear_setting(args), pretrain_options=' '.join(args.pretrain_options),
                 environment=environment(), configs=configs,
                 command=' '.join(['python', 'tools/make_results.py',
                                   *(sys.argv[1:] if argv is None else argv)]))
 
+    def rows() -> list:
+        """Finished rows in table order: random init, then the configs' order."""
+        keys = [('random init', '')] + [(config, '') for config in configs]
+        return [results[key] for key in keys if key in results]
+
     def write(done: bool) -> list:
         """(Re)write the documents after every row, so an interrupted run still leaves its finished rows."""
         meta.update(date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'), done=done,
                     total_min=(time.time() - start) / 60)
-        return write_documents(out, rows, noise, meta)
+        return write_documents(out, rows(), noise, meta)
 
-    rows.append(evaluate_random_init(configs[0], args.seed, work_root, args))
-    write(False)
-    for config in configs:
+    @in_process_work()
+    def run(task) -> dict:
+        if task['config'] == 'random init':
+            return evaluate_random_init(configs[0], args.seed, work_root, args)
         try:
-            rows.append(evaluate_config(config, args.seed, work_root, args, rows))
-        except RuntimeError as error:  # a failed run: its row says so and points at the log
-            print(error, flush=True)
-            rows.append(failed_row(config, osp.relpath(osp.join(work_root, config_name(config)), ROOT)))
-            write(False)
-            continue
-        print(f"{rows[-1]['name']}: kNN {rows[-1]['knn_top1']:.2f}, linear {rows[-1]['linear_top1']:.2f}",
-              flush=True)
-        if config == noise_config:  # measured right away: the statement holds for every later row too
-            noise = run_to_run_noise(rows[-1], evaluate_config(config, args.seed, work_root, args, rows, '_repeat'))
+            return evaluate_config(task['config'], args.seed, work_root, args, rows(), task['tag'], configs)
+        except Exception as error:  # a failed run: its row says so and points at the log
+            print(f'{task["config"]}{task["tag"]} failed: {error!r}', flush=True)
+            return failed_row(task['config'],
+                              osp.relpath(osp.join(work_root, config_name(task['config']) + task['tag']), ROOT))
+
+    def on_done(task, row) -> None:
+        results[(task['config'], task['tag'])] = row
+        if row['knn_top1'] is not None:
+            print(f"{row['name']}{task['tag']}: kNN {row['knn_top1']:.2f}, linear {row['linear_top1']:.2f}",
+                  flush=True)
+        first, repeat = results.get((noise_config, '')), results.get((noise_config, '_repeat'))
+        if first and repeat and first['knn_top1'] is not None and repeat['knn_top1'] is not None:
+            noise.update(run_to_run_noise(first, repeat))
         write(False)
-    if noise_config and not noise:
-        first = evaluate_config(noise_config, args.seed, work_root, args, rows)
-        noise = run_to_run_noise(first, evaluate_config(noise_config, args.seed, work_root, args, rows, '_repeat'))
+
+    tasks = [dict(config='random init', tag='', after=None)]
+    tasks += [dict(config=config, tag='', after=mixer_source(config, configs)) for config in configs]
+    if noise_config:  # the repeat right after the first run: the statement then covers every later row
+        noise_tasks = [dict(config=noise_config, tag='_repeat', after=None)]
+        if noise_config not in configs:
+            noise_tasks.insert(0, dict(config=noise_config, tag='', after=None))
+        first = 1 + (configs.index(noise_config) + 1 if noise_config in configs else 0)
+        tasks[first:first] = noise_tasks
+    schedule(tasks, args.jobs, run, on_done)
     print('wrote ' + ', '.join(write(True)))
 
 

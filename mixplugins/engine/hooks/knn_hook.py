@@ -22,7 +22,8 @@ class KNNEvalHook(Hook):
     Extracts features of ``train_dataloader`` (the memory) and ``val_dataloader`` (the queries) with the
     model in eval mode, reports top-1 in the log and in the message hub (``knn/top1``), and writes every
     measurement to ``<work_dir>/<out_file>`` as JSON. It evaluates the randomly initialised backbone before
-    training (``before_train=True``), every ``interval`` epochs (0: never in between) and after training.
+    training (``before_train=True``), every ``interval`` epochs (0: never in between) and after training
+    (``after_train=True``).
 
     Random-init baseline: fresh BatchNorm layers hold ``mean = 0, var = 1`` and are the identity in eval mode, so
     the untrained network would be scored as an un-normalised random projection of the pixels -- a number
@@ -40,6 +41,8 @@ class KNNEvalHook(Hook):
         temperature (float): T in ``exp(cos / T)``. Defaults to 0.07.
         interval (int): evaluate every ``interval`` epochs; 0 evaluates only before/after training.
         before_train (bool): also evaluate the initial backbone. Defaults to True.
+        after_train (bool): evaluate the trained backbone. Defaults to True (False with ``before_train=False``
+            and ``interval=0`` turns the monitor off, e.g. from ``--cfg-options``).
         backbone (str): attribute of the model holding the backbone. Defaults to ``'backbone'``.
         out_file (str): JSON file in the work dir. Defaults to ``'knn.json'``.
         random_init_bn (str): BN statistics of the random-init score, ``'data'`` or ``'default'`` (see
@@ -54,6 +57,7 @@ class KNNEvalHook(Hook):
                  temperature: float = 0.07,
                  interval: int = 0,
                  before_train: bool = True,
+                 after_train: bool = True,
                  backbone: str = 'backbone',
                  out_file: str = 'knn.json',
                  random_init_bn: str = 'data'):
@@ -68,6 +72,7 @@ class KNNEvalHook(Hook):
         self.temperature = temperature
         self.interval = interval
         self.eval_before_train = before_train
+        self.eval_after_train = after_train
         self.backbone = backbone
         self.out_file = out_file
         self.results = {}
@@ -81,6 +86,8 @@ class KNNEvalHook(Hook):
             self._evaluate(runner, f'epoch_{runner.epoch}')
 
     def after_train(self, runner) -> None:
+        if not self.eval_after_train:
+            return
         self._evaluate(runner, 'trained')
         if 'random_init' in self.results:
             reference = self.results.get('random_init_default_bn')
