@@ -114,11 +114,10 @@ def test_samix_i_two_process_cpu_ddp(tmp_path):
         "train_dataloader = dict(batch_size=4, num_workers=0, dataset=dict(image_size=16, indices=32))\n"
         "train_cfg = dict(max_epochs=1)\n"
         "default_hooks = dict(logger=dict(interval=1))\n"
-        # the schedules under DDP; no kNN monitor (slow) and no RNGStateHook (its all-gather runs on rank 0
-        # only)
+        # the schedules and the per-rank RNG states under DDP; no kNN monitor (slow)
         "custom_hooks = [dict(type='AttrScheduleHook', attr='mask_loss_weight', start=0.1, end=0.0),\n"
         "                dict(type='AttrScheduleHook', attr='momentum_coefficient', start=0.99, end=1.0,\n"
-        "                     curve='cosine')]\n")
+        "                     curve='cosine'), dict(type='RNGStateHook')]\n")
     env = {**os.environ, 'PYTHON': sys.executable, 'PORT': str(free_port()), 'PYTHONPATH': str(REPO),
            'OMP_NUM_THREADS': '1'}
     cmd = ['bash', 'tools/dist_train.sh', str(cfg_file), '2', '--work-dir', str(tmp_path / 'w')]
@@ -127,5 +126,7 @@ def test_samix_i_two_process_cpu_ddp(tmp_path):
     log = proc.stdout + proc.stderr
     # 32 images, 4 per process and 2 processes: 4 iterations per epoch
     assert 'loss_mixer' in log and '[1][4/4]' in log
-    state = torch.load(tmp_path / 'w' / 'epoch_1.pth', map_location='cpu')['state_dict']
-    assert any(k.startswith('mixer.') for k in state)
+    checkpoint = torch.load(tmp_path / 'w' / 'epoch_1.pth', map_location='cpu')
+    assert any(k.startswith('mixer.') for k in checkpoint['state_dict'])
+    ranks = checkpoint['rng_state']['ranks']  # both ranks' streams (diff_rank_seed=True: they differ)
+    assert len(ranks) == 2 and not torch.equal(ranks[0]['torch'], ranks[1]['torch'])

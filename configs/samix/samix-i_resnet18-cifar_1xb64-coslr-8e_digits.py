@@ -32,3 +32,4 @@ samix_hooks = [
     dict(type='AttrScheduleHook', attr='momentum_coefficient', start=0.99, end=1.0, curve='cosine'),
 ]
 custom_hooks = [{{_base_.knn_hook}}, dict(type='RNGStateHook')] + samix_hooks
+randomness = dict(seed=0, diff_rank_seed=True)  # each rank draws its own lam and pairings (spec sec. 1)

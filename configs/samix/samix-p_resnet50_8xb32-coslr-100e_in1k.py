@@ -13,3 +13,4 @@ model = dict(
     head=dict(loss=dict(type='CrossEntropyLoss', loss_weight=1.0, use_soft=True)),
     train_cfg=dict(augments=dict(type='PretrainedMixer', checkpoint=pretrained_mixer, alpha=2.0)))
 param_scheduler = dict(_delete_=True, type='CosineAnnealingLR', T_max=100, by_epoch=True, begin=0, end=100)
+randomness = dict(diff_rank_seed=True)  # each rank draws its own mixing (spec sec. 1)
