@@ -104,6 +104,20 @@ def test_ssl_config_gets_multi_view_batch_and_steps(repo_root):
     assert not next(target.model.backbone.parameters()).detach().equal(before), 'optimizer stepped'
 
 
+def test_variant_is_the_config_with_its_own_overrides(repo_root):
+    samix = str(repo_root / 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py')
+    args = benchmark.parse_args([samix, '--variant', samix, 'model.clean_loss_weight=0', 'model.eta=0.25'])
+    plain, variant = benchmark.build_specs(args)
+    assert 'options' not in plain and variant['options'] == {'model.clean_loss_weight': 0, 'model.eta': 0.25}
+    assert variant['name'] == f'{samix} model.clean_loss_weight=0 model.eta=0.25'
+    shrink = {'model.backbone.stem_channels': 8, 'model.backbone.base_channels': 8, 'model.neck.in_channels': 64,
+              'model.mixer.in_channels': 32}
+    target = benchmark.make_target(variant, dict(batch_size=4, img_size=16, device='cpu', cfg_options=shrink))
+    target.setup()  # the global options and the variant's own both reach the model
+    assert target.model.clean_loss_weight == 0 and target.model.eta == 0.25
+    assert target.model.backbone.base_channels == 8
+
+
 @pytest.mark.slow
 def test_memory_probe_in_fresh_subprocess():
     settings = dict(batch_size=4, img_size=32, device='cpu', memory_iters=1, threads=1)
@@ -120,3 +134,6 @@ def test_cli_errors():
         benchmark.parse_args(['--policy', 'CutMixPolicy', '--batch-size', '1'])
     with pytest.raises(SystemExit):
         benchmark.parse_args(['--policy', 'CutMixPolicy', '--doc', 'x.md'])
+    for variant in (['--variant', 'c.py'], ['--variant', 'c.py', 'model.x']):  # no KEY=VALUE
+        with pytest.raises(SystemExit):
+            benchmark.parse_args(variant)

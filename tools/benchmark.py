@@ -2,7 +2,7 @@
 
 Usage::
 
-    python tools/benchmark.py [CONFIG ...] [--base BASE_CONFIG]
+    python tools/benchmark.py [CONFIG ...] [--base BASE_CONFIG] [--variant CONFIG KEY=VALUE ...]
         [--policy CFG ...] [--mixer CFG ... --feat-shape C h w]
         [--batch-size 32] [--img-size 224] [--warmup 1] [--rounds 3] [--iters 2]
         [--device cpu|cuda] [--threads N] [--memory subprocess|none] [--memory-iters 2]
@@ -19,6 +19,8 @@ Targets (any number, each compared with ``--base``):
   when there is none); ``ClsDataPreprocessor`` -> an N x 3 x S x S uint8 batch. Every data sample carries a
   random ``gt_label`` (when the config names ``num_classes``) and ``sample_idx``. Weights are not initialised
   from checkpoints; SyncBN is reverted to BN.
+* ``--variant CONFIG KEY=VALUE ...`` (repeatable) -- a config target with its own overrides, merged after
+  ``--cfg-options`` (e.g. ``--variant CONFIG model.clean_loss_weight=0``, next to ``CONFIG`` itself).
 * ``--policy CFG`` -- a mixing policy (``"dict(type='CutMixPolicy', alpha=1.0)"`` or just ``CutMixPolicy``),
   one iteration = ``policy(x)`` on an N x 3 x S x S float batch (forward only: the policies have no
   parameters).
@@ -187,6 +189,7 @@ class ConfigTarget(Target):
         from mmpretrain.structures import DataSample
 
         cfg = load_config(self.spec['config'], self.settings.get('cfg_options'))
+        cfg.merge_from_dict(self.spec.get('options', {}))
         init_default_scope(cfg.get('default_scope', 'mmpretrain'))
         model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(self.device)
         model.train()
@@ -447,6 +450,9 @@ def parse_args(argv=None):
         'docstring).')
     parser.add_argument('configs', nargs='*', help='model configs to time (paths or mmpretrain::...)')
     parser.add_argument('--base', help='base config every target is compared with')
+    parser.add_argument('--variant', action='append', nargs='+', default=[], metavar='CONFIG KEY=VALUE',
+                        help='a config with its own overrides (repeatable), e.g. --variant CONFIG '
+                        'model.clean_loss_weight=0')
     parser.add_argument('--policy', action='append', default=[], help="mixing policy cfg, e.g. "
                         "\"dict(type='CutMixPolicy')\" or CutMixPolicy (repeatable)")
     parser.add_argument('--mixer', action='append', default=[], help='learned mixer cfg (repeatable); '
@@ -475,8 +481,11 @@ def parse_args(argv=None):
         return args
     if args.mixer and not args.feat_shape:
         parser.error('--mixer needs --feat-shape C h w')
-    if not (args.configs or args.policy or args.mixer):
-        parser.error('give at least one target: CONFIG, --policy or --mixer')
+    if not (args.configs or args.variant or args.policy or args.mixer):
+        parser.error('give at least one target: CONFIG, --variant, --policy or --mixer')
+    for variant in args.variant:
+        if len(variant) < 2 or any('=' not in option for option in variant[1:]):
+            parser.error(f'--variant takes a config and at least one KEY=VALUE, got {variant}')
     if bool(args.doc) != bool(args.section):
         parser.error('--doc and --section go together')
     for key in ('batch_size', 'img_size', 'rounds', 'iters', 'memory_iters'):
@@ -492,6 +501,11 @@ def build_specs(args) -> List[dict]:
     if args.base:
         specs.append(dict(kind='config', config=args.base, name=f'base: {args.base}'))
     specs += [dict(kind='config', config=c, name=c) for c in args.configs]
+    options_parser = argparse.ArgumentParser()
+    options_parser.add_argument('options', nargs='+', action=DictAction)
+    for config, *options in args.variant:
+        specs.append(dict(kind='config', config=config, options=options_parser.parse_args(options).options,
+                          name=f"{config} {' '.join(options)}"))
     for text in args.policy:
         cfg = parse_module_cfg(text)
         specs.append(dict(kind='policy', cfg=cfg, name=cfg_label(cfg)))
