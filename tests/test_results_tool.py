@@ -38,7 +38,7 @@ META = dict(date='2026-11-23 09:00 UTC',
             total_min=42.0,
             linear_config='configs/benchmarks/classification/digits/lin.py',
             environment='torch 2.1.2',
-            linear_setting='10 epochs, SGD lr 0.1, batch 64',
+            linear_setting='logistic regression on the features',
             pretrain_options='',
             configs=['configs/x/a.py'],
             done=True,
@@ -63,7 +63,9 @@ def test_table_rows_noise_and_commands():
     assert table[2] == '| mocov2 (`configs/x/mocov2.py`) | no | 90.00 | 92.12 | - | 2.0 | 1.2 |'
     assert text.startswith('# Results on the embedded digits\n')
     assert 'Seed 7 for every run' in text
-    assert '`configs/benchmarks/classification/digits/lin.py`: 10 epochs, SGD lr 0.1, batch 64' in text
+    assert 'train / val split of `configs/benchmarks/classification/digits/lin.py`' in text
+    assert 'linear classifier on the frozen backbone (logistic regression on the features)' in text
+    assert 'it does not rank the methods' in text
     assert 'changed kNN top-1 by 0.25 and linear top-1 by 0.38 points' in text
     assert 'differences up to 0.38 points between reruns of this file are noise' in text
     exact = dict(noise, knn=0.0, linear=0.0, max=0.0)
@@ -318,3 +320,32 @@ def test_pretraining_switches_the_knn_monitor_off():
     assert make_results.pretrain_options(Config.fromfile(str(REPO / SAMIX)), []) == []  # no kNN monitor
     assert make_results.mixer_source(SAMIX) is None
     assert make_results.mixer_source(SAMIX_P, [SAMIX, SAMIX_P]) == SAMIX  # waits for the Mixer of this run
+
+
+def test_logistic_regression_probe_by_construction(monkeypatch):
+    """The default linear probe: separable features -> 100%; labels independent of the features -> near chance;
+    in evaluate_backbone it runs no command (in-process) and uses the same features as the kNN."""
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.arange(400) % 4
+    centres = torch.eye(4, 16) * 10
+    feats = centres[labels] + torch.randn(400, 16, generator=gen)
+    assert make_results.logreg_eval(feats[:300], labels[:300], feats[300:], labels[300:]) == 100.0
+    noise = torch.randn(2000, 16, generator=gen)
+    shuffled = torch.randint(0, 4, (2000, ), generator=gen)
+    assert abs(make_results.logreg_eval(noise[:1500], shuffled[:1500], noise[1500:], shuffled[1500:]) - 25) < 8
+    seen = []
+    monkeypatch.setattr(make_results, 'backbone_features', lambda *a: (feats[:300], labels[:300], feats[300:],
+                                                                        labels[300:]))
+    monkeypatch.setattr(make_results, 'knn_eval', lambda *f: seen.append(f) or 50.0)
+    args = SimpleNamespace(linear_probe='logreg', linear_config=make_results.DEFAULT_LINEAR_CONFIG)
+    knn, linear, _, commands = make_results.evaluate_backbone(None, 'ckpt.pth', None, 'run', 0, args)
+    assert (knn, linear, commands) == (50.0, 100.0, [])
+    assert seen[0][0] is feats[:300] or torch.equal(seen[0][0], feats[:300])
+    assert 'logistic regression' in make_results.linear_setting(args)
+    runner = SimpleNamespace(linear_probe='runner', linear_config=make_results.DEFAULT_LINEAR_CONFIG,
+                             linear_options={})
+    assert make_results.linear_setting(runner).endswith('through the Runner: frozen backbone, 5 epochs, SGD lr 0.1, '
+                                                        'batch 64')
+    row = dict(_row('random init', 10.0, 20.0, 0.0), labels='-', commands=[])
+    assert '- random init: evaluated by the script itself (no training run).' in make_results.render_markdown(
+        [row], {}, META)
