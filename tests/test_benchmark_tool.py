@@ -118,6 +118,18 @@ def test_variant_is_the_config_with_its_own_overrides(repo_root):
     assert target.model.backbone.base_channels == 8
 
 
+def test_samix_p_target_gets_the_untrained_mixer_of_its_source_config(repo_root):
+    samix_p = str(repo_root / 'configs/samix/samix-p_mocov2_resnet18-cifar_1xb64-coslr-8e_digits.py')
+    target = benchmark.make_target(dict(kind='config', config=samix_p, name='p'),
+                                   dict(batch_size=4, img_size=32, device='cpu',
+                                        cfg_options={'model.backbone.type': 'ResNet'}))
+    target.setup()  # no work_dirs/pretrained_mixers file is needed
+    policy = target.model.mix_policy
+    assert type(policy.encoder).__name__ == 'ResNet'  # the benchmarked architecture, not ResNet_CIFAR
+    assert all(not p.requires_grad for p in policy.parameters())
+    target.step()
+
+
 @pytest.mark.slow
 def test_memory_probe_in_fresh_subprocess():
     settings = dict(batch_size=4, img_size=32, device='cpu', memory_iters=1, threads=1)

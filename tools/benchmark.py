@@ -18,7 +18,8 @@ Targets (any number, each compared with ``--base``):
   views N x 3 x S x S (V = ``num_views`` summed over the ``MultiView`` transforms of the train pipeline, 2
   when there is none); ``ClsDataPreprocessor`` -> an N x 3 x S x S uint8 batch. Every data sample carries a
   random ``gt_label`` (when the config names ``num_classes``) and ``sample_idx``. Weights are not initialised
-  from checkpoints; SyncBN is reverted to BN.
+  from checkpoints; SyncBN is reverted to BN. A SAMix^P config (one naming ``pretrained_mixer_from``) gets the
+  untrained Mixer + encoder of that source config, built with the same overrides, as its frozen Mixer.
 * ``--variant CONFIG KEY=VALUE ...`` (repeatable) -- a config target with its own overrides, merged after
   ``--cfg-options`` (e.g. ``--variant CONFIG model.clean_loss_weight=0``, next to ``CONFIG`` itself).
 * ``--policy CFG`` -- a mixing policy (``"dict(type='CutMixPolicy', alpha=1.0)"`` or just ``CutMixPolicy``),
@@ -191,6 +192,8 @@ class ConfigTarget(Target):
         cfg = load_config(self.spec['config'], self.settings.get('cfg_options'))
         cfg.merge_from_dict(self.spec.get('options', {}))
         init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+        if 'pretrained_mixer_from' in cfg:
+            self.use_untrained_mixer(cfg)
         model = revert_sync_batchnorm(MODELS.build(cfg.model)).to(self.device)
         model.train()
         optim_cfg = cfg.get('optim_wrapper', dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9)))
@@ -219,6 +222,34 @@ class ConfigTarget(Target):
                 sample.set_gt_label(int(torch.randint(num_classes, (1, ), generator=generator)))
             samples.append(sample)
         self.data = dict(inputs=inputs, data_samples=samples)
+
+    def use_untrained_mixer(self, cfg) -> None:
+        """SAMix^P: replace the config's ``pretrained_mixer`` file by the Mixer + encoder of its
+        ``pretrained_mixer_from`` model built with the same ``--cfg-options`` (untrained: the cost does not
+        depend on the weights, and the frozen encoder has the benchmarked architecture, not the one of some
+        earlier export)."""
+        import tempfile
+
+        from mmpretrain.registry import MODELS
+
+        from mixplugins.models.mixing.pretrained_mixer import export_pretrained_mixer
+        source = load_config(cfg.pretrained_mixer_from, self.settings.get('cfg_options'))
+        content = export_pretrained_mixer(source.model, MODELS.build(source.model).state_dict())
+        self.mixer_file = tempfile.NamedTemporaryFile(suffix='.pth')
+        torch.save(content, self.mixer_file.name)
+
+        def point(node):
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key == 'checkpoint' and value == cfg.pretrained_mixer:
+                        node[key] = self.mixer_file.name
+                    else:
+                        point(value)
+            elif isinstance(node, (list, tuple)):
+                for value in node:
+                    point(value)
+
+        point(cfg.model)
 
     def step(self):
         self.model.train_step(self.data, self.optim_wrapper)
