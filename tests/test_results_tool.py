@@ -273,41 +273,6 @@ def test_documented_short_schedule_applies_to_every_default_config():
         assert (cfg.param_scheduler[0].T_max, cfg.param_scheduler[0].end) == (3, 3), config
 
 
-def test_schedule_runs_jobs_in_parallel_and_waits_for_mixer_sources():
-    """--jobs: at most `jobs` rows at once; a SAMix^P row starts only after its Mixer's row has finished."""
-    import threading
-    import time
-    lock, events, active = threading.Lock(), [], [0, 0]  # [now, most at once]
-
-    def run(task):
-        with lock:
-            active[0] += 1
-            active[1] = max(active)
-            events.append(('start', task['config'], task['tag']))
-        time.sleep(0.3 if task['config'] == 'source' else 0.05)
-        with lock:
-            active[0] -= 1
-        return task['config'] + task['tag']
-
-    finished = []
-    tasks = [dict(config='source', tag='', after=None), dict(config='p', tag='', after='source'),
-             dict(config='q', tag='', after='not-in-this-run'), dict(config='source', tag='_repeat', after=None),
-             dict(config='random init', tag='', after=None)]
-    make_results.schedule(tasks, 2, run, lambda task, row: finished.append(row))
-    assert sorted(finished) == sorted(['random init', 'source', 'source_repeat', 'p', 'q'])
-    assert active[1] == 2
-    # 'p' waits for the row 'source' and is overtaken by later rows meanwhile; a source outside the run does
-    # not block 'q'
-    assert finished.index('source') < finished.index('p')
-    assert [event[1:] for event in events[:3]] == [('source', ''), ('q', ''), ('source', '_repeat')]
-    serial = []
-    make_results.schedule(tasks, 1, run, lambda task, row: serial.append(row))
-    assert serial == ['source', 'p', 'q', 'source_repeat', 'random init']  # list order, one at a time
-    with pytest.raises(RuntimeError, match='circular'):
-        make_results.schedule([dict(config='a', tag='', after='b'), dict(config='b', tag='', after='a')], 2, run,
-                              lambda task, row: None)
-
-
 def test_pretraining_switches_the_knn_monitor_off():
     ssl = Config.fromfile(str(REPO / 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py'))
     knn = [i for i, hook in enumerate(ssl.custom_hooks) if hook.type == 'KNNEvalHook']
@@ -318,8 +283,6 @@ def test_pretraining_switches_the_knn_monitor_off():
     assert ssl.custom_hooks[0].type == 'KNNEvalHook' and ssl.custom_hooks[0].interval == 0
     assert ssl.custom_hooks[0].before_train is False and ssl.custom_hooks[0].after_train is False
     assert make_results.pretrain_options(Config.fromfile(str(REPO / SAMIX)), []) == []  # no kNN monitor
-    assert make_results.mixer_source(SAMIX) is None
-    assert make_results.mixer_source(SAMIX_P, [SAMIX, SAMIX_P]) == SAMIX  # waits for the Mixer of this run
 
 
 def test_logistic_regression_probe_by_construction(monkeypatch):

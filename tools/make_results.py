@@ -24,8 +24,8 @@ table goes on.
 SAMix^P configs declare a top-level ``pretrained_mixer`` file (the frozen Mixer they load) and
 ``pretrained_mixer_from``, the config whose trained Mixer it is. When that config is part of the run (or the file
 is missing), the file is exported with ``tools/model_converters/export_mixer.py`` from the final checkpoint of
-its finished row, which the SAMix^P row waits for; if that row failed, the SAMix^P row fails. Otherwise the
-existing file is used.
+its finished row, which must therefore come earlier in the run (the default order does that); if that row has
+not run or failed, the SAMix^P row fails. Otherwise the existing file is used.
 
 Outputs: ``--out`` with every row and, in the same directory, the SUBSETS files: ``results_ssl.md`` (configs
 under configs/demo/, configs/unmix/, configs/bsim/) and ``results_samix.md`` (configs/demo/, configs/samix/,
@@ -35,12 +35,11 @@ leaves its finished rows, marked incomplete).
 
 Usage: python tools/make_results.py [CONFIG ...] [--seed 0] [--work-dir work_dirs/results]
            [--out docs/results.md] [--pretrain-options KEY=VALUE ...] [--linear-probe logreg|runner]
-           [--linear-options KEY=VALUE ...] [--threads N] [--jobs J]
+           [--linear-options KEY=VALUE ...] [--threads N]
 With no CONFIG, the digits pretraining configs of DEFAULT_CONFIG_GLOBS that exist are used. ``--*-options``
 override settings of every pretraining / linear-probe run (e.g. a shorter schedule for a smoke test);
 ``--threads`` sets OMP_NUM_THREADS of the runs (fix it for reproducible numbers: float reductions depend on
-the thread count); ``--jobs`` runs that many rows at the same time (a SAMix^P row still waits for its Mixer's
-row), each with ``--threads`` threads (default cores / jobs). The pretraining runs switch their kNN monitor off
+the thread count). The pretraining runs switch their kNN monitor off
 (``custom_hooks.<i>.before_train=False``, ``.after_train=False``): the table measures the kNN top-1 itself.
 """
 import argparse
@@ -51,9 +50,7 @@ import os.path as osp
 import platform
 import subprocess
 import sys
-import threading
 import time
-from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from mmengine.config import DictAction
@@ -90,37 +87,13 @@ def config_name(config: str) -> str:
     return osp.splitext(osp.basename(config))[0]
 
 
-#: With ``--jobs`` > 1 the rows' in-process work (config parsing, kNN extraction) runs one row at a time --
-#: mmengine's config loader is not thread-safe -- and only their subprocesses (training runs) overlap.
-_IN_PROCESS = threading.Lock()
-_THREAD = threading.local()
-
-
-@contextmanager
-def in_process_work():
-    """Hold ``_IN_PROCESS`` in this thread, except while ``run_command`` waits for a subprocess."""
-    with _IN_PROCESS:
-        _THREAD.holds = True
-        try:
-            yield
-        finally:
-            _THREAD.holds = False
-
-
 def run_command(cmd: list, log_path: str) -> float:
     """Run ``cmd`` from the repo root with output to ``log_path``; returns its wall time in minutes.
     A failure raises RuntimeError with the end of the log."""
     os.makedirs(osp.dirname(log_path), exist_ok=True)
     start = time.time()
-    holds = getattr(_THREAD, 'holds', False)
-    if holds:
-        _IN_PROCESS.release()
-    try:
-        with open(log_path, 'w') as log:
-            code = subprocess.call(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
-    finally:
-        if holds:
-            _IN_PROCESS.acquire()
+    with open(log_path, 'w') as log:
+        code = subprocess.call(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=os.environ.copy())
     if code != 0:
         with open(log_path) as log:
             tail = ''.join(log.readlines()[-20:])
@@ -530,49 +503,8 @@ def parse_args(argv=None):
                         default={},
                         metavar='KEY=VALUE',
                         help='overrides of the linear config (--linear-probe runner)')
-    parser.add_argument('--threads',
-                        type=int,
-                        help='OMP_NUM_THREADS of the runs (default: inherited; cores / jobs with --jobs > 1)')
-    parser.add_argument('--jobs', type=int, default=1, help='rows run at the same time (default 1)')
+    parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS of the runs (default: inherited)')
     return parser.parse_args(argv)
-
-
-def mixer_source(config: str, run_configs=()):
-    """The config whose finished row a SAMix^P ``config`` must wait for (see ``prepare_pretrained_mixer``),
-    else None."""
-    from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(ROOT, config))
-    source = cfg.get('pretrained_mixer_from')
-    if 'pretrained_mixer' not in cfg or (source not in run_configs
-                                         and osp.isfile(osp.join(ROOT, cfg.pretrained_mixer))):
-        return None
-    return source
-
-
-def schedule(tasks: list, jobs: int, run, on_done) -> None:
-    """Run ``tasks`` (dicts with 'after': the config whose row must be finished first, or None) with at most
-    ``jobs`` at a time, in list order as far as the dependencies allow; ``run(task)`` returns a row,
-    ``on_done(task, row)`` is called in this thread as each finishes."""
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-    pending, running, finished = list(tasks), {}, set()
-    blocking = {task['config'] for task in tasks if task['tag'] == ''}
-
-    def ready(task) -> bool:
-        return task['after'] is None or task['after'] not in blocking or task['after'] in finished
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        while pending or running:
-            for task in [task for task in pending if ready(task)][:jobs - len(running)]:
-                pending.remove(task)
-                running[pool.submit(run, task)] = task
-            if not running:
-                raise RuntimeError(f"circular pretrained_mixer_from among {[t['config'] for t in pending]}")
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                task = running.pop(future)
-                if task['tag'] == '':
-                    finished.add(task['config'])
-                on_done(task, future.result())
 
 
 def main(argv=None):
@@ -580,13 +512,10 @@ def main(argv=None):
     configs = args.configs or default_configs()
     if not configs:
         raise ValueError(f'no pretraining config given and none found under {DEFAULT_CONFIG_GLOBS}')
-    if args.jobs < 1:
-        raise ValueError(f'--jobs must be >= 1, got {args.jobs}')
-    threads = args.threads or (max(1, (os.cpu_count() or 1) // args.jobs) if args.jobs > 1 else None)
-    if threads:
+    if args.threads:
         import torch
-        os.environ['OMP_NUM_THREADS'] = str(threads)
-        torch.set_num_threads(threads)
+        os.environ['OMP_NUM_THREADS'] = str(args.threads)
+        torch.set_num_threads(args.threads)
     start = time.time()
     work_root = osp.join(ROOT, args.work_dir)
     out = osp.join(ROOT, args.out)
@@ -612,36 +541,31 @@ def main(argv=None):
                     total_min=(time.time() - start) / 60)
         return write_documents(out, rows(), noise, meta)
 
-    @in_process_work()
-    def run(task) -> dict:
-        if task['config'] == 'random init':
+    def run(config: str, tag: str) -> dict:
+        if config == 'random init':
             return evaluate_random_init(configs[0], args.seed, work_root, args)
         try:
-            return evaluate_config(task['config'], args.seed, work_root, args, rows(), task['tag'], configs)
+            return evaluate_config(config, args.seed, work_root, args, rows(), tag, configs)
         except Exception as error:  # a failed run: its row says so and points at the log
-            print(f'{task["config"]}{task["tag"]} failed: {error!r}', flush=True)
-            return failed_row(task['config'],
-                              osp.relpath(osp.join(work_root, config_name(task['config']) + task['tag']), ROOT))
+            print(f'{config}{tag} failed: {error!r}', flush=True)
+            return failed_row(config, osp.relpath(osp.join(work_root, config_name(config) + tag), ROOT))
 
-    def on_done(task, row) -> None:
-        results[(task['config'], task['tag'])] = row
-        if row['knn_top1'] is not None:
-            print(f"{row['name']}{task['tag']}: kNN {row['knn_top1']:.2f}, linear {row['linear_top1']:.2f}",
-                  flush=True)
-        first, repeat = results.get((noise_config, '')), results.get((noise_config, '_repeat'))
-        if first and repeat and first['knn_top1'] is not None and repeat['knn_top1'] is not None:
-            noise.update(run_to_run_noise(first, repeat))
-        write(False)
-
-    tasks = [dict(config='random init', tag='', after=None)]
-    tasks += [dict(config=config, tag='', after=mixer_source(config, configs)) for config in configs]
-    if noise_config:  # the repeat right after the first run: the statement then covers every later row
-        noise_tasks = [dict(config=noise_config, tag='_repeat', after=None)]
-        if noise_config not in configs:
-            noise_tasks.insert(0, dict(config=noise_config, tag='', after=None))
+    # in this order (SAMix^P configs after the rows whose Mixers they load: DEFAULT_CONFIG_GLOBS); the noise
+    # repeat right after the first run, so the statement covers every later row
+    tasks = [('random init', '')] + [(config, '') for config in configs]
+    if noise_config:
+        noise_tasks = [(noise_config, '_repeat')] if noise_config in configs else [(noise_config, ''),
+                                                                                   (noise_config, '_repeat')]
         first = 1 + (configs.index(noise_config) + 1 if noise_config in configs else 0)
         tasks[first:first] = noise_tasks
-    schedule(tasks, args.jobs, run, on_done)
+    for config, tag in tasks:
+        row = results[(config, tag)] = run(config, tag)
+        if row['knn_top1'] is not None:
+            print(f"{row['name']}{tag}: kNN {row['knn_top1']:.2f}, linear {row['linear_top1']:.2f}", flush=True)
+        first_row, repeat = results.get((noise_config, '')), results.get((noise_config, '_repeat'))
+        if first_row and repeat and first_row['knn_top1'] is not None and repeat['knn_top1'] is not None:
+            noise.update(run_to_run_noise(first_row, repeat))
+        write(False)
     print('wrote ' + ', '.join(write(True)))
 
 
