@@ -10,13 +10,14 @@ image_size = 24
 data_preprocessor = dict(
     type='SelfSupDataPreprocessor', mean=[44.6] * 3, std=[73.6] * 3, to_rgb=False)
 
+# Views that keep the digit: crops of at least 60% of the canvas (a 0.3 crop often cuts the digit away) and no
+# horizontal flip (a flipped digit is another symbol).
 view_pipeline = [
-    dict(type='RandomResizedCrop', scale=image_size, crop_ratio_range=(0.3, 1.), backend='pillow'),
+    dict(type='RandomResizedCrop', scale=image_size, crop_ratio_range=(0.6, 1.), backend='pillow'),
     dict(
         type='RandomApply',
         transforms=[dict(type='ColorJitter', brightness=0.4, contrast=0.4, saturation=0.4, hue=0.1)],
         prob=0.8),
-    dict(type='RandomFlip', prob=0.5),
 ]
 train_pipeline = [
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),

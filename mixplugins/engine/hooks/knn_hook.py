@@ -82,8 +82,10 @@ class KNNEvalHook(Hook):
             self._evaluate(runner, 'random_init')
 
     def after_train_epoch(self, runner) -> None:
-        if self.interval and self.every_n_epochs(runner, self.interval) and runner.epoch < runner.max_epochs:
-            self._evaluate(runner, f'epoch_{runner.epoch}')
+        # runner.epoch still counts the finished epochs minus one here; the last one is scored by after_train
+        done = runner.epoch + 1
+        if self.interval and self.every_n_epochs(runner, self.interval) and done < runner.max_epochs:
+            self._evaluate(runner, f'epoch_{done}', done)
 
     def after_train(self, runner) -> None:
         if not self.eval_after_train:
@@ -128,15 +130,17 @@ class KNNEvalHook(Hook):
             return None, None
         return torch.stack([f for f, _ in chunks]), torch.tensor([y for _, y in chunks])
 
-    def _evaluate(self, runner, tag: str) -> None:
+    def _evaluate(self, runner, tag: str, epoch: Optional[int] = None) -> None:
+        """Score the backbone under ``tag`` after ``epoch`` finished epochs (default ``runner.epoch``)."""
+        epoch = runner.epoch if epoch is None else epoch
         backbone = getattr(self._model(runner), self.backbone)
         if tag == 'random_init' and self.random_init_bn == 'data' and has_untracked_batchnorm(backbone):
-            self._measure(runner, 'random_init_default_bn', backbone)
+            self._measure(runner, 'random_init_default_bn', backbone, epoch)
             train_inputs = (inputs for inputs, _ in self._batches(runner, self._loader(runner, 'train')))
             backbone = calibrate_batchnorm(backbone, train_inputs)
-        self._measure(runner, tag, backbone)
+        self._measure(runner, tag, backbone, epoch)
 
-    def _measure(self, runner, tag: str, backbone) -> None:
+    def _measure(self, runner, tag: str, backbone, epoch: int) -> None:
         train_feats, train_labels = self.extract(runner, self._loader(runner, 'train'), backbone)
         val_feats, val_labels = self.extract(runner, self._loader(runner, 'val'), backbone)
         top1 = [None]
@@ -145,10 +149,10 @@ class KNNEvalHook(Hook):
             top1[0] = knn_top1(train_feats, train_labels, val_feats, val_labels, num_classes, self.k,
                                self.temperature)
         broadcast_object_list(top1)
-        self.results[tag] = dict(top1=top1[0], epoch=runner.epoch, iter=runner.iter)
+        self.results[tag] = dict(top1=top1[0], epoch=epoch, iter=runner.iter)
         if tag != 'random_init_default_bn':
             runner.message_hub.update_scalar('knn/top1', top1[0])
-        runner.logger.info(f'kNN top-1 [{tag}] at epoch {runner.epoch}, iter {runner.iter}: {top1[0]:.2f}%')
+        runner.logger.info(f'kNN top-1 [{tag}] after epoch {epoch}, iter {runner.iter}: {top1[0]:.2f}%')
         if get_rank() == 0:
             with open(osp.join(runner.work_dir, self.out_file), 'w') as f:
                 json.dump(dict(k=self.k, temperature=self.temperature, random_init_bn=self.random_init_bn,

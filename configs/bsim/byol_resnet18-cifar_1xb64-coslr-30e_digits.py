@@ -1,13 +1,14 @@
 # Upstream mmpretrain BYOL (CIFAR ResNet-18) on the embedded digits, CPU-sized: the BYOL reference of the BSIM
 # / Un-Mix variants in docs/results_ssl.md. Plain BN1d in the necks (SyncBN has no CPU backend).
-_base_ = './simclr_resnet18-cifar_1xb64-coslr-8e_digits.py'
+_base_ = './simclr_resnet18-cifar_1xb64-coslr-30e_digits.py'
 
 model = dict(
     _delete_=True,
     type='BYOL',
     base_momentum=0.01,
-    backbone=dict(type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='BN'), zero_init_residual=False),
-    neck=dict(type='NonLinearNeck', in_channels=512, hid_channels=1024, out_channels=128, num_layers=2,
+    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16, base_channels=16, norm_cfg=dict(type='BN'),
+                  zero_init_residual=False),
+    neck=dict(type='NonLinearNeck', in_channels=128, hid_channels=1024, out_channels=128, num_layers=2,
               with_bias=True, with_last_bn=False, with_avg_pool=True, norm_cfg=dict(type='BN1d')),
     head=dict(
         type='LatentPredictHead',

@@ -1,13 +1,15 @@
-# Vanilla supervised ResNet_CIFAR-18 on the embedded digits, CPU-sized: the baseline of the supervised SAMix /
-# AutoMix / Mixup comparison in docs/results_samix.md (same data, schedule and seed).
+# Vanilla supervised ResNet_CIFAR-18 on the embedded digits, CPU-sized: the base recipe of the supervised Mixup /
+# CutMix / AutoMix / SAMix / SAMix^P comparison in docs/results_samix.md (same data, model and schedule). The
+# width-16 network of the self-supervised digits recipes; 15 epochs reach 98.9% val top-1 (seed 0) in under a
+# minute on 2 cores.
 _base_ = ['../_base_/datasets/digits_bs64.py', 'mmpretrain::_base_/default_runtime.py']
 
-max_epochs = 8
+max_epochs = 15
 model = dict(
     type='ImageClassifier',
-    backbone=dict(type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='BN')),
+    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16, base_channels=16, norm_cfg=dict(type='BN')),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=10, in_channels=512, loss=dict(type='CrossEntropyLoss')))
+    head=dict(type='LinearClsHead', num_classes=10, in_channels=128, loss=dict(type='CrossEntropyLoss')))
 
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0, end=max_epochs)]

@@ -1,9 +1,9 @@
 # SAMix-I on the embedded digits, CPU-sized (004_efcde85b9ca00546.txt sec. 3, A.2; spec methods.md sec. 4-6):
-# the upstream MoCo v2 digits demo plus an online Mixer fed by the momentum encoder's stage 3
-# (ResNet_CIFAR-18: 256 x 8 x 8 at 32 px), two (lam, pairing) draws per step, lam ~ Beta(2, 2), eta = 0.5 (all
-# SSL runs, 004 A.5.3). Differences from the ImageNet recipe, for a few CPU minutes: queue 1024 and momentum m
-# from 0.99 (not 0.999: with ~180 steps a 0.999 key encoder would barely move) to 1 on the same cosine curve.
-_base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-8e_digits.py'
+# the MoCo v2 digits recipe (model, data, schedule) plus an online Mixer fed by the momentum encoder's stage 3
+# (the width-16 ResNet_CIFAR-18: 64 x 6 x 6 at 24 px), two (lam, pairing) draws per step, lam ~ Beta(2, 2),
+# eta = 0.5 (all SSL runs, 004 A.5.3). Differences from the ImageNet recipe, for a few CPU minutes: queue 1024 and
+# momentum m from 0.99 (not 0.999: with ~900 steps a 0.999 key encoder would barely move) to 1 on a cosine.
+_base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
 
 model = dict(
     _delete_=True,
@@ -11,10 +11,11 @@ model = dict(
     queue_len=1024,
     feat_dim=128,
     momentum_coefficient=0.99,
-    backbone=dict(type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='BN'), zero_init_residual=False),
-    neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=512, out_channels=128, with_avg_pool=True),
-    head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
-    mixer=dict(type='SAMixMixer', in_channels=256),
+    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16, base_channels=16, norm_cfg=dict(type='BN'),
+                  zero_init_residual=False),
+    neck=dict(type='MoCoV2Neck', in_channels=128, hid_channels=512, out_channels=128, with_avg_pool=True),
+    head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.1),
+    mixer=dict(type='SAMixMixer', in_channels=64),
     mixer_stage=2,  # paper l = 3
     alpha=2.0,
     pairing='random',

@@ -4,10 +4,10 @@
 # pretrained_mixer_from; by hand:
 #   python tools/model_converters/export_mixer.py work_dirs/samix-i_digits/epoch_8.pth \
 #       work_dirs/pretrained_mixers/samix-i_r18-cifar_digits_mixer.pth
-_base_ = './samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py'
+_base_ = './samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py'
 
 pretrained_mixer = 'work_dirs/pretrained_mixers/samix-i_r18-cifar_digits_mixer.pth'
-pretrained_mixer_from = 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py'  # the config it was trained by
+pretrained_mixer_from = 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py'  # the config it was trained by
 # The mixtures replace the clean queries (clean_loss_weight=0): one online forward per step, as a single mixup
 # augmentation of a CL baseline (004 A.4), instead of SAMix-I's clean + mixed forwards.
 model = dict(

@@ -1,18 +1,18 @@
 # Supervised SAMix on the embedded digits, CPU-sized (004_efcde85b9ca00546.txt sec. 3.1, A.2; spec methods.md
-# sec. 6): the vanilla digits recipe with a momentum copy feeding a Mixer (stage 3, 256 channels), online loss
+# sec. 6): the vanilla digits recipe with a momentum copy feeding a Mixer (stage 3, 64 channels), online loss
 # CE + mixup CE on Mixer mixtures, Mixer loss pBCE + eta * mixup CE (eta = 0.5, small data set) + beta L_mask;
 # the EMA model is the one evaluated. m from 0.9 to 1, cosine: the evaluated EMA copy keeps a share
 # exp(-T (1 - m0) / 2) of its random init after T steps, 71% with m0 = 0.99 over 3 CPU epochs (69 steps), 3% with
 # 0.9; beta 0.1 -> 0, linear.
-_base_ = './resnet18-cifar_1xb64-coslr-8e_digits.py'
+_base_ = './resnet18-cifar_1xb64-coslr-15e_digits.py'
 
 model = dict(
     _delete_=True,
     type='SAMixClassifier',
-    backbone=dict(type='ResNet_CIFAR', depth=18, norm_cfg=dict(type='BN')),
+    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16, base_channels=16, norm_cfg=dict(type='BN')),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=10, in_channels=512, loss=dict(type='CrossEntropyLoss')),
-    mixer=dict(type='SAMixMixer', in_channels=256),
+    head=dict(type='LinearClsHead', num_classes=10, in_channels=128, loss=dict(type='CrossEntropyLoss')),
+    mixer=dict(type='SAMixMixer', in_channels=64),
     mixer_stage=2,
     momentum_coefficient=0.9,
     alpha=2.0,

@@ -1,10 +1,10 @@
-# simclr-BSIM on the embedded digits, CPU-sized: the upstream simclr digits config with the mixtures of the
+# mocov2-BSIM on the embedded digits, CPU-sized: the upstream mocov2 digits config with the mixtures of the
 # first views (CutMix, lam ~ Beta(1, 1), j = N-1-i) in place of them (000_9be933358e97b3b9.txt, spec
 # methods.md sec. 3).
-_base_ = './simclr_resnet18-cifar_1xb64-coslr-8e_digits.py'
+_base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
 
 model = dict(
-    type='BSIMSimCLR',
+    type='BSIMMoCo',
     mix_policy=dict(type='CutMixPolicy', alpha=1.0),
     pairing='flip',
     w_bsim=1.0,
