@@ -1,0 +1,46 @@
+"""Seed statistics of the results tables: mean ± sample std, and Welch's t interval (Welch 1947) for the
+difference of two methods' means."""
+import math
+
+
+def mean_std(values) -> tuple:
+    """``(m, s)`` of ``n >= 1`` values: ``m = sum x_i / n``, the sample std ``s = sqrt(sum (x_i - m)^2 / (n - 1))``;
+    ``s`` is None for a single value (a spread needs two seeds)."""
+    values = [float(v) for v in values]
+    if not values:
+        raise ValueError('mean_std: no values')
+    n = len(values)
+    mean = sum(values) / n
+    if n == 1:
+        return mean, None
+    return mean, math.sqrt(sum((v - mean)**2 for v in values) / (n - 1))
+
+
+def welch_df(variant, base) -> float:
+    """Welch–Satterthwaite degrees of freedom ``(a + b)^2 / (a^2 / (n1 - 1) + b^2 / (n2 - 1))`` with
+    ``a = s1^2 / n1``, ``b = s2^2 / n2`` (``variant``: 1, ``base``: 2; both need ``n >= 2`` and a nonzero
+    spread)."""
+    a, b = (mean_std(x)[1]**2 / len(x) for x in (variant, base))
+    return (a + b)**2 / (a**2 / (len(variant) - 1) + b**2 / (len(base) - 1))
+
+
+def diff_ci(variant, base, level: float = 0.95) -> tuple:
+    """``(d, lo, hi)``: the difference of means ``d = m1 - m2`` (``variant`` minus ``base``) and its Welch t
+    interval ``d ± t_{(1 + level) / 2, nu} * sqrt(s1^2 / n1 + s2^2 / n2)``, ``nu`` = :func:`welch_df`.
+
+    Both lists need ``n >= 2`` values. If both spreads are 0 the interval is the point ``d``."""
+    from scipy.stats import t
+    if len(variant) < 2 or len(base) < 2:
+        raise ValueError(f'diff_ci: needs two values per side, got {len(variant)} and {len(base)}')
+    (m1, s1), (m2, s2) = mean_std(variant), mean_std(base)
+    diff = m1 - m2
+    se = math.sqrt(s1**2 / len(variant) + s2**2 / len(base))
+    if se == 0:
+        return diff, diff, diff
+    half = float(t.ppf((1 + level) / 2, welch_df(variant, base))) * se
+    return diff, diff - half, diff + half
+
+
+def is_resolved(lo: float, hi: float) -> bool:
+    """True if the interval ``[lo, hi]`` excludes 0 (the difference is resolved, not within noise)."""
+    return lo > 0 or hi < 0
