@@ -12,7 +12,7 @@ import torch
 
 from conftest import REPO, TINY_KNN, free_port, tiny_cfg_options
 
-DEMO = REPO / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-8e_digits.py'
+DEMO = REPO / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
 README_DEMO = re.search(r'^DEMO \?= (\S+)$', (REPO / 'Makefile').read_text(), re.M).group(1)
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
@@ -39,17 +39,23 @@ def probe_config(tmp_path, **overrides) -> Path:
 
 
 def test_demo_tool_through_mim_train(tmp_path):
-    """`make demo`'s config (SAMix-I) through `tools/demo.py`: `mim train mmpretrain CONFIG` from the repo root,
-    kNN before/after, and the picture of the trained Mixer's masks."""
-    assert README_DEMO == 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-8e_digits.py'
-    out = run([sys.executable, 'tools/demo.py', README_DEMO, '--work-dir', tmp_path / 'w',
-               *tiny_cfg_options(**{'train_cfg.max_epochs': 1, 'param_scheduler.0.T_max': 1}, **TINY_KNN)])
-    assert 'mim' in out and 'randomly initialised backbone' in out and 'trained backbone' in out
-    assert 'initial BN buffers' in out and 'mixing masks of the trained Mixer' in out
+    """`make demo`'s config (Un-Mix MoCo v2) through `tools/demo.py`: `mim train mmpretrain CONFIG` from the repo root,
+    the kNN monitor every epoch, the side-by-side baselines, the learning curves and the Mixer's masks."""
+    assert README_DEMO.startswith('configs/unmix/unmix-mocov2_')
+    out = run([sys.executable, 'tools/demo.py', README_DEMO, '--work-dir', tmp_path / 'w', '--knn-interval', '1',
+               *tiny_cfg_options(**{'train_cfg.max_epochs': 2, 'param_scheduler.0.T_max': 2,
+                                    'param_scheduler.0.end': 2}, **TINY_KNN)])
+    assert 'mim' in out
+    for label in ('raw pixels', 'random init (BN of the data)', 'random init (initial BN buffers)',
+                  'trained backbone', 'mean per-sample std'):
+        assert label in out, label
     knn = json.loads((tmp_path / 'w' / 'knn.json').read_text())['results']
-    assert set(knn) == {'random_init', 'random_init_default_bn', 'trained'}
+    assert set(knn) == {'random_init', 'random_init_default_bn', 'epoch_1', 'trained'}
     assert all(0 <= r['top1'] <= 100 for r in knn.values())
-    assert list((tmp_path / 'w').glob('epoch_1.pth')) and (tmp_path / 'w' / 'masks.png').stat().st_size > 0
+    spread = float(re.search(r'mean per-sample std (\d\.\d+)', out).group(1))
+    assert 0 <= spread <= 0.5
+    for picture in ('masks.png', 'curves.png'):
+        assert (tmp_path / 'w' / picture).stat().st_size > 0
 
 
 def test_two_process_cpu_ddp_syncs_gradients(tmp_path):
