@@ -1,5 +1,6 @@
-"""Seed statistics of the results tables: mean ± sample std, and Welch's t interval (Welch 1947) for the
-difference of two methods' means."""
+"""Seed statistics of the results tables: mean ± sample std, and Welch's t interval for the difference of two
+methods' means (B. L. Welch, "The generalization of 'Student's' problem when several different population
+variances are involved", Biometrika 34, 1947; no arXiv id)."""
 import math
 
 
