@@ -11,7 +11,6 @@ its fixed mixing policy on val pairs, drawn by ``tools/visualize_mixing.py``) wi
 standard deviation (0 for a uniform blend, 0.5 for a binary half/half mask).
 """
 import argparse
-import glob
 import json
 import os.path as osp
 import subprocess
@@ -26,24 +25,22 @@ TOOLS = osp.dirname(osp.abspath(__file__))
 
 def knn_hook_index(cfg) -> int:
     """Position of the ``KNNEvalHook`` in ``cfg.custom_hooks``."""
-    for i, hook in enumerate(cfg.get('custom_hooks') or []):
-        if hook.get('type') == 'KNNEvalHook':
-            return i
+    from mixplugins.evaluation.results import knn_hook_indices
+    indices = knn_hook_indices(cfg)
+    if indices:
+        return indices[0]
     raise KeyError('the demo needs a config with a KNNEvalHook in custom_hooks (every self-supervised digits '
                    'config has one)')
 
 
 def epoch_losses(work_dir: str) -> dict:
     """``{loss name: [mean over the iterations of epoch 1, 2, ...]}`` from MMEngine's ``scalars.json``."""
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not files:
-        raise FileNotFoundError(f'no <timestamp>/vis_data/scalars.json under {work_dir}')
+    from mixplugins.evaluation.results import read_scalars
     sums = defaultdict(lambda: defaultdict(list))
-    with open(files[-1]) as f:
-        for record in (json.loads(line) for line in f if line.strip()):
-            for key, value in record.items():
-                if key.startswith('loss') and 'epoch' in record:
-                    sums[key][record['epoch']].append(value)
+    for record in read_scalars(work_dir):
+        for key, value in record.items():
+            if key.startswith('loss') and 'epoch' in record:
+                sums[key][record['epoch']].append(value)
     return {key: [sum(v) / len(v) for _, v in sorted(by_epoch.items())] for key, by_epoch in sums.items()}
 
 

@@ -23,7 +23,6 @@ CONFIG: rows of ROWS to run (default: all). ``--threads`` sets OMP_NUM_THREADS o
 documents' notes.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
@@ -39,8 +38,8 @@ sys.path.insert(0, ROOT)
 
 from mixplugins.evaluation import protocol, report  # noqa: E402
 from mixplugins.evaluation.results import (EVAL_VERSION, METRICS, assemble_results, code_version,  # noqa: E402
-                                           merged_config, parse_options, read_record, run_dir, run_key,
-                                           validate_results, write_json)
+                                           knn_hook_indices, merged_config, parse_options, read_record,
+                                           read_scalars, run_dir, run_key, validate_results, write_json)
 
 MOCOV2 = 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
 SIMCLR = 'configs/bsim/simclr_resnet18-cifar_1xb64-coslr-30e_digits.py'
@@ -131,23 +130,16 @@ def last_checkpoint(work_dir: str) -> str:
 
 def read_val_top1(work_dir: str) -> float:
     """Last ``accuracy/top1`` logged in ``work_dir/<timestamp>/vis_data/scalars.json`` (latest run)."""
-    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
-    if not files:
-        raise FileNotFoundError(f'no <timestamp>/vis_data/scalars.json under {work_dir}')
-    with open(files[-1]) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    top1 = [r['accuracy/top1'] for r in records if 'accuracy/top1' in r]
+    top1 = [r['accuracy/top1'] for r in read_scalars(work_dir) if 'accuracy/top1' in r]
     if not top1:
-        raise KeyError(f"no 'accuracy/top1' in {files[-1]}")
+        raise KeyError(f"no 'accuracy/top1' in the scalars.json of the latest run under {work_dir}")
     return float(top1[-1])
 
 
 def knn_off_options(cfg) -> list:
     """``custom_hooks.<i>.before_train=False`` and ``.after_train=False`` for a config's ``KNNEvalHook``: the
     table measures the kNN top-1 itself."""
-    hooks = cfg.get('custom_hooks') or []
-    knn = [i for i, hook in enumerate(hooks) if hook.get('type') == 'KNNEvalHook']
-    return [f'custom_hooks.{i}.{when}=False' for i in knn for when in ('before_train', 'after_train')]
+    return [f'custom_hooks.{i}.{when}=False' for i in knn_hook_indices(cfg) for when in ('before_train', 'after_train')]
 
 
 def paths_of_value(node, value, prefix: str = '') -> list:

@@ -53,6 +53,20 @@ def parse_options(options) -> dict:
     return {key: DictAction._parse_iterable(value) for key, value in pairs}
 
 
+def read_scalars(work_dir: str) -> list:
+    """The records of MMEngine's ``work_dir/<timestamp>/vis_data/scalars.json`` of the latest run."""
+    files = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
+    if not files:
+        raise FileNotFoundError(f'no <timestamp>/vis_data/scalars.json under {work_dir}')
+    with open(files[-1]) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def knn_hook_indices(cfg) -> list:
+    """Positions of the ``KNNEvalHook`` entries in ``cfg.custom_hooks``."""
+    return [i for i, hook in enumerate(cfg.get('custom_hooks') or []) if hook.get('type') == 'KNNEvalHook']
+
+
 def merged_config(path: str, options=()):
     """``Config.fromfile(path)`` with ``--cfg-options``-style ``options`` merged in."""
     from mmengine.config import Config
