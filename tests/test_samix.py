@@ -2,11 +2,14 @@
 
 Tiny models (ResNet_CIFAR-18 with 8 base channels, 16 px, batch 8) so the whole file runs in seconds.
 """
+import ast
 import copy
 import math
+import re
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.registry import BATCH_AUGMENTS, MODELS
@@ -15,7 +18,8 @@ from mmpretrain.structures import DataSample
 import mixplugins  # noqa: F401
 from mixplugins.engine.hooks.schedule_hooks import AttrScheduleHook
 from mixplugins.models.utils import ClusterMemory
-from tools.model_converters.export_mixer import export
+from mixplugins.utils.checkpoint import UnsafePickleError
+from tools.model_converters.export_mixer import export, main as export_main
 
 N, SIZE = 8, 16
 BACKBONE = dict(type='ResNet_CIFAR', depth=18, stem_channels=8, base_channels=8)
@@ -361,6 +365,53 @@ def test_pretrained_mixer_batch_augment(tmp_path):
     mixed, mixed_scores = augment(x, scores)
     assert mixed.shape == x.shape and mixed_scores.shape == scores.shape
     assert torch.allclose(mixed_scores.sum(1), torch.ones(N), atol=1e-5)
+
+
+def leaf_types(value) -> set:
+    """Types of the leaves of nested built-in dicts / lists / tuples; any other container is a leaf too."""
+    if type(value) in (dict, list, tuple):
+        items = value.values() if type(value) is dict else value
+        return set().union(*(leaf_types(item) for item in items)) if items else set()
+    return {type(value)}
+
+
+def test_exported_mixer_holds_only_tensors_and_plain_values(tmp_path):
+    _, out = exported_mixer(tmp_path, moco_cfg())
+    content = torch.load(out, map_location='cpu', weights_only=True)
+    assert leaf_types(content) == {torch.Tensor, str, int}
+    meta = content['meta']
+    assert ast.literal_eval(meta['backbone']) == BACKBONE and ast.literal_eval(meta['mixer']) == MIXER
+    assert meta['mixer_stage'] == 2 and meta['source'] == str(tmp_path / 'model.pth')
+
+
+def full_training_checkpoint(path, model, model_cfg):
+    """The file MMEngine's runner saves: the config text in meta, the weights, the message hub (its
+    ``HistoryBuffer`` objects) and the optimizer state."""
+    hub = MessageHub.get_instance('test_samix_full_checkpoint')
+    hub.update_scalar('train/loss', 1.5)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    torch.save(dict(meta=dict(cfg=Config(dict(model=model_cfg)).pretty_text, epoch=1), state_dict=model.state_dict(),
+                    message_hub=hub.state_dict(), optimizer=optimizer.state_dict()), path)
+
+
+def test_full_training_checkpoint_loads_only_with_the_opt_in(tmp_path, capsys):
+    model, out = exported_mixer(tmp_path, moco_cfg())
+    full = str(tmp_path / 'epoch_1.pth')
+    full_training_checkpoint(full, model, moco_cfg())
+    reason = 'Unsupported class mmengine.logging.history_buffer.HistoryBuffer'
+    refusal = f'^{re.escape(full)}: refused to load: .*{reason}.*allow_unsafe_pickle=True$'
+    with pytest.raises(UnsafePickleError, match=refusal):
+        MODELS.build(dict(type='PretrainedMixerPolicy', checkpoint=full))
+    with pytest.raises(UnsafePickleError, match=reason):
+        export(full, str(tmp_path / 'from_full.pth'))
+    policy = MODELS.build(dict(type='PretrainedMixerPolicy', checkpoint=full, allow_unsafe_pickle=True))
+    expected = MODELS.build(dict(type='PretrainedMixerPolicy', checkpoint=str(out))).state_dict()
+    assert all(torch.equal(value, expected[name]) for name, value in policy.state_dict().items())
+    export_main([full, str(tmp_path / 'from_full.pth'), '--allow-unsafe-pickle'])
+    assert 'exported SAMixMixer (' in capsys.readouterr().out
+    exported = torch.load(tmp_path / 'from_full.pth', weights_only=True)
+    assert ast.literal_eval(exported['meta']['mixer']) == MIXER
+    assert all(torch.equal(value, expected[f'mixer.{name}']) for name, value in exported['mixer'].items())
 
 
 def test_missing_pretrained_mixer_names_the_key(tmp_path):

@@ -85,12 +85,18 @@ def test_samix_c_clustering_state_restored_on_resume(tmp_path):
 
 
 def test_samix_p_configs_build_on_an_exported_mixer(tmp_path):
-    """Trains the CPU supervised SAMix config, exports its Mixer, builds every SAMix^P config on it."""
+    """Trains the CPU supervised SAMix config, exports its Mixer (the runner's checkpoint needs the opt-in),
+    builds every SAMix^P config on it."""
+    from mixplugins.utils.checkpoint import UnsafePickleError
     from tools.model_converters.export_mixer import export
     runner = Runner.from_cfg(tiny_cfg(CPU_CONFIGS[2], tmp_path))
     runner.train()
     mixer_file = tmp_path / 'mixer.pth'
-    export(str(tmp_path / 'epoch_1.pth'), str(mixer_file))  # model config read from the checkpoint's meta
+    with pytest.raises(UnsafePickleError, match='Unsupported class mmengine.logging.history_buffer.HistoryBuffer'):
+        export(str(tmp_path / 'epoch_1.pth'), str(mixer_file))
+    # model config read from the checkpoint's meta
+    export(str(tmp_path / 'epoch_1.pth'), str(mixer_file), allow_unsafe_pickle=True)
+    torch.load(mixer_file, weights_only=True)
     for path in ['configs/samix/samix-p_mocov2_resnet50_8xb32-coslr-200e_in1k.py',
                  'configs/samix/samix-p_resnet50_8xb32-coslr-100e_in1k.py',
                  'configs/samix/samix-p_resnet18-cifar_1xb64-coslr-15e_digits.py']:

@@ -69,10 +69,13 @@ def test_mixer_checkpoint_row(tool, tmp_path):
     """A (randomly initialised) exported Mixer file goes through PretrainedMixerPolicy (SAMix^P)."""
     from mmpretrain.registry import MODELS
     from mixplugins.models.mixing.pretrained_mixer import EXPORT_FORMAT
+    from mixplugins.utils.checkpoint import literal_config
     backbone_cfg = dict(type='ResNet_CIFAR', depth=18)
     mixer_cfg = dict(type='SAMixMixer', in_channels=256)
     checkpoint = tmp_path / 'mixer.pth'
-    torch.save(dict(meta=dict(format=EXPORT_FORMAT, backbone=backbone_cfg, mixer=mixer_cfg, mixer_stage=2),
+    meta = dict(format=EXPORT_FORMAT, backbone=literal_config(backbone_cfg, 'backbone'),
+                mixer=literal_config(mixer_cfg, 'mixer'), mixer_stage=2)
+    torch.save(dict(meta=meta,
                     backbone=MODELS.build(backbone_cfg).state_dict(), mixer=MODELS.build(mixer_cfg).state_dict()),
                checkpoint)
     rows = tool.main(['--mixer-checkpoint', str(checkpoint), '--num-pairs', '2', '--out', str(tmp_path / 'p.png')])

@@ -3,7 +3,7 @@
 # backward through it). tools/make_results.py exports the Mixer file, if missing, from its run of
 # pretrained_mixer_from; by hand:
 #   python tools/model_converters/export_mixer.py work_dirs/samix-i_digits/epoch_8.pth \
-#       work_dirs/pretrained_mixers/samix-i_r18-cifar_digits_mixer.pth
+#       work_dirs/pretrained_mixers/samix-i_r18-cifar_digits_mixer.pth --allow-unsafe-pickle
 _base_ = './samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py'
 
 pretrained_mixer = 'work_dirs/pretrained_mixers/samix-i_r18-cifar_digits_mixer.pth'

@@ -2,7 +2,7 @@
 # Mixer pre-trained once on IN-1k with ResNet-50 generates the mixtures frozen: no Mixer loss, no backward
 # through it. Export it with
 #   python tools/model_converters/export_mixer.py work_dirs/samix_r50_in1k/epoch_100.pth \
-#       work_dirs/pretrained_mixers/samix-i_r50_in1k_mixer.pth
+#       work_dirs/pretrained_mixers/samix-i_r50_in1k_mixer.pth --allow-unsafe-pickle
 _base_ = '../samix_r50_in1k.py'
 
 pretrained_mixer = 'work_dirs/pretrained_mixers/samix-i_r50_in1k_mixer.pth'

@@ -4,7 +4,7 @@
 #   python tools/train.py configs/samix/samix_resnet18-cifar_1xb64-coslr-15e_digits.py \
 #       --work-dir work_dirs/samix_digits
 #   python tools/model_converters/export_mixer.py work_dirs/samix_digits/epoch_8.pth \
-#       work_dirs/pretrained_mixers/samix_r18-cifar_digits_mixer.pth
+#       work_dirs/pretrained_mixers/samix_r18-cifar_digits_mixer.pth --allow-unsafe-pickle
 _base_ = './resnet18-cifar_1xb64-coslr-15e_digits.py'
 
 pretrained_mixer = 'work_dirs/pretrained_mixers/samix_r18-cifar_digits_mixer.pth'

@@ -3,7 +3,7 @@
 # SAMix, 100 epochs); no Mixer loss, no backward through it; scores mixed with the mask mean (= lam after lam
 # adjusting). Export the Mixer with
 #   python tools/model_converters/export_mixer.py work_dirs/samix_r18_in1k/epoch_100.pth \
-#       work_dirs/pretrained_mixers/samix_r18_in1k_mixer.pth
+#       work_dirs/pretrained_mixers/samix_r18_in1k_mixer.pth --allow-unsafe-pickle
 _base_ = 'mmpretrain::resnet/resnet50_8xb32_in1k.py'
 
 custom_imports = dict(imports=['mixplugins'], allow_failed_imports=False)

@@ -12,8 +12,10 @@ dropout).
 (``tools/model_converters/export_mixer.py``); :class:`PretrainedMixerPolicy` loads the file. It is a mixing
 policy (``MODELS``, ``policy(x) -> MixResult``) for the self-supervised algorithms, and -- wrapped as
 ``PretrainedMixer`` -- a supervised batch augment (``BATCH_AUGMENTS``).
+
+The file holds only tensors and plain values (the configs as literal text), so it is loaded with
+``torch.load(weights_only=True)`` and is safe to take from others (``mixplugins.utils.checkpoint``).
 """
-import copy
 import os.path as osp
 from typing import Dict
 
@@ -21,16 +23,21 @@ import torch
 from mmengine.config import Config
 from mmpretrain.registry import BATCH_AUGMENTS, MODELS
 
+from ...utils.checkpoint import literal_config, load_weights_file, parse_literal_config, unsafe_file_error
 from ..utils import stage_features
 from .batch_augments import PolicyBatchAugment
 from .functional import MixResult, lam_vector, mix_with_mask
 from .policies import BaseMixPolicy
 
-EXPORT_FORMAT = 'mixplugins-pretrained-mixer/1'
+EXPORT_FORMAT = 'mixplugins-pretrained-mixer/2'
+EXPORT_TOOL = 'tools/model_converters/export_mixer.py'
 
 
 def export_pretrained_mixer(model_cfg: dict, state_dict: Dict[str, torch.Tensor]) -> dict:
-    """The SAMix^P file content from a trained model's config and ``state_dict``.
+    """The SAMix^P file content from a trained model's config and ``state_dict``:
+    ``{'meta': {'format', 'backbone', 'mixer', 'mixer_stage'}, 'backbone': {name: tensor}, 'mixer': {...}}``,
+    the two configs (without ``init_cfg``) as literal text (:func:`literal_config`): only tensors and plain
+    values, loadable with ``weights_only=True``.
 
     The model class (``SAMixMoCo`` / ``SAMixClassifier``) names where its momentum backbone lives
     (``momentum_backbone_prefix``); the Mixer is under ``mixer.``.
@@ -47,13 +54,12 @@ def export_pretrained_mixer(model_cfg: dict, state_dict: Dict[str, torch.Tensor]
     backbone_state = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
     if not mixer_state or not backbone_state:
         raise KeyError(f"state_dict has no 'mixer.*' or '{prefix}*' weights: not a {model_type} checkpoint")
-    backbone_cfg = copy.deepcopy(dict(model_cfg['backbone']))
-    backbone_cfg.pop('init_cfg', None)
-    mixer_cfg = copy.deepcopy(dict(model_cfg['mixer']))
-    mixer_cfg.pop('init_cfg', None)
+    configs = {}
+    for name in ('backbone', 'mixer'):
+        cfg = {key: value for key, value in model_cfg[name].items() if key != 'init_cfg'}
+        configs[name] = literal_config(cfg, f'model.{name}')
     return dict(
-        meta=dict(format=EXPORT_FORMAT, backbone=backbone_cfg, mixer=mixer_cfg,
-                  mixer_stage=model_cfg.get('mixer_stage', 2)),
+        meta=dict(format=EXPORT_FORMAT, mixer_stage=int(model_cfg.get('mixer_stage', 2)), **configs),
         backbone=backbone_state,
         mixer=mixer_state)
 
@@ -74,37 +80,47 @@ class PretrainedMixerPolicy(BaseMixPolicy):
     """Frozen pre-trained Mixer as a mixing policy (SAMix^P).
 
     Args:
-        checkpoint: file written by ``tools/model_converters/export_mixer.py``, or directly a training
-            checkpoint of ``SAMixMoCo`` / ``SAMixClassifier`` saved by MMEngine (its ``meta['cfg']`` is read).
+        checkpoint: file written by ``tools/model_converters/export_mixer.py`` (loaded with
+            ``torch.load(weights_only=True)``: safe to take from others), or, with ``allow_unsafe_pickle``,
+            directly a training checkpoint of ``SAMixMoCo`` / ``SAMixClassifier`` saved by MMEngine (its
+            ``meta['cfg']`` is read).
         alpha: ``lam ~ Beta(alpha, alpha)`` (SAMix: 2).
         pairing: ``'random'`` or ``'flip'``.
         per_sample_lam: one ``lam`` per sample.
+        allow_unsafe_pickle: unpickle ``checkpoint`` fully and execute its ``meta['cfg']``: only for your own
+            files (a pickle can run arbitrary code). Default False: any file that is not weights-only, a full
+            MMEngine checkpoint included, is refused with one error (``UnsafePickleError``).
 
     The returned ``lam`` is the per-sample mean of the mask (equal to the drawn ``lam`` with the Mixer's
     lambda adjusting). Inputs must be normalised as the data the Mixer was trained on.
     """
 
     def __init__(self, checkpoint: str, alpha: float = 2.0, pairing: str = 'random',
-                 per_sample_lam: bool = False):
+                 per_sample_lam: bool = False, allow_unsafe_pickle: bool = False):
         super().__init__(alpha, pairing, per_sample_lam)
         if not isinstance(checkpoint, str) or not osp.isfile(checkpoint):
             raise FileNotFoundError(f'checkpoint: no pre-trained Mixer file at {checkpoint!r} (export one '
-                                    'with tools/model_converters/export_mixer.py)')
-        content = torch.load(checkpoint, map_location='cpu')
-        meta = content.get('meta', {}) if isinstance(content, dict) else {}
-        if meta.get('format') != EXPORT_FORMAT and 'state_dict' in content and meta.get('cfg'):
+                                    f'with {EXPORT_TOOL})')
+        content = load_weights_file(checkpoint, EXPORT_TOOL, allow_unsafe_pickle)
+        meta = content.get('meta') if isinstance(content, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
+        if meta.get('format') != EXPORT_FORMAT and meta.get('cfg') and 'state_dict' in content:
+            if not allow_unsafe_pickle:
+                raise unsafe_file_error(checkpoint, "it is a training checkpoint whose config meta['cfg'] is "
+                                        'Python code that reading it executes', EXPORT_TOOL,
+                                        'allow_unsafe_pickle=True')
             content = export_pretrained_mixer(Config.fromstring(meta['cfg'], file_format='.py').model,
                                               content['state_dict'])
             meta = content['meta']
         if meta.get('format') != EXPORT_FORMAT:
             raise ValueError(f'checkpoint={checkpoint!r} is not a pre-trained Mixer file (meta.format must '
-                             f'be {EXPORT_FORMAT!r}, or a SAMix training checkpoint with meta.cfg), got '
+                             f'be {EXPORT_FORMAT!r}: export it with {EXPORT_TOOL}), got '
                              f'{meta.get("format")!r}')
         self.checkpoint = checkpoint
         self.stage = meta['mixer_stage']
-        self.encoder = MODELS.build(meta['backbone'])
+        self.encoder = MODELS.build(parse_literal_config(meta['backbone'], "meta['backbone']", checkpoint))
         self.encoder.load_state_dict(content['backbone'])
-        self.mixer = MODELS.build(meta['mixer'])
+        self.mixer = MODELS.build(parse_literal_config(meta['mixer'], "meta['mixer']", checkpoint))
         self.mixer.load_state_dict(content['mixer'])
         _freeze(self)
 
@@ -128,8 +144,10 @@ class PretrainedMixerPolicy(BaseMixPolicy):
 
 @BATCH_AUGMENTS.register_module()
 class PretrainedMixer(PolicyBatchAugment):
-    """SAMix^P supervised batch augment: ``dict(type='PretrainedMixer', checkpoint=..., alpha=2.0)``."""
+    """SAMix^P supervised batch augment: ``dict(type='PretrainedMixer', checkpoint=..., alpha=2.0)``
+    (``allow_unsafe_pickle``: as in :class:`PretrainedMixerPolicy`)."""
 
-    def __init__(self, checkpoint: str, alpha: float = 2.0):
+    def __init__(self, checkpoint: str, alpha: float = 2.0, allow_unsafe_pickle: bool = False):
         super().__init__(
-            dict(type='PretrainedMixerPolicy', checkpoint=checkpoint, alpha=alpha, pairing='random'))
+            dict(type='PretrainedMixerPolicy', checkpoint=checkpoint, alpha=alpha, pairing='random',
+                 allow_unsafe_pickle=allow_unsafe_pickle))
