@@ -191,6 +191,35 @@ def test_extract_keeps_online_backbone_and_strips_prefix(tmp_path):
     assert not torch.equal(picked['conv1.weight'], backbone['conv1.weight'])
 
 
+def test_extracted_backbone_holds_only_tensors_and_plain_values(tmp_path):
+    src, dst = str(tmp_path / 'ssl.pth'), str(tmp_path / 'backbone.pth')
+    backbone, _ = _random_resnet_checkpoint(src, depth=18)
+    extractor.main([src, dst])
+    content = torch.load(dst, map_location='cpu', weights_only=True)
+    assert type(content) is dict and set(content) == {'state_dict', 'meta'}
+    assert type(content['state_dict']) is dict and list(content['state_dict']) == list(backbone)
+    assert all(type(value) is torch.Tensor for value in content['state_dict'].values())
+    assert content['meta'] == dict(source=src, prefix='backbone.')
+
+
+def test_extract_reads_a_full_mmengine_checkpoint_only_with_the_opt_in(tmp_path):
+    """A runner checkpoint carries its message hub (``HistoryBuffer`` objects): refused unless opted in."""
+    from mmengine.logging import MessageHub
+    from mixplugins.utils.checkpoint import UnsafePickleError
+    src, dst = str(tmp_path / 'epoch_1.pth'), str(tmp_path / 'backbone.pth')
+    backbone, _ = _random_resnet_checkpoint(src, depth=18)
+    checkpoint = torch.load(src)
+    hub = MessageHub.get_instance('test_det_transfer_full_checkpoint')
+    hub.update_scalar('train/loss', 1.5)
+    torch.save(dict(checkpoint, message_hub=hub.state_dict()), src)
+    with pytest.raises(UnsafePickleError, match='HistoryBuffer.*--allow-unsafe-pickle'):
+        extractor.main([src, dst])
+    assert not osp.exists(dst)
+    extractor.main([src, dst, '--allow-unsafe-pickle'])
+    saved = torch.load(dst, weights_only=True)['state_dict']
+    assert list(saved) == list(backbone) and all(torch.equal(saved[k], backbone[k]) for k in backbone)
+
+
 def test_extract_errors(tmp_path):
     path = str(tmp_path / 'head_only.pth')
     torch.save(dict(state_dict={'head.fc.weight': torch.zeros(2), 'neck.fc.bias': torch.zeros(2)}), path)

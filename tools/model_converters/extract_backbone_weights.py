@@ -4,20 +4,31 @@ A mixplugins training checkpoint (SSL algorithm or supervised classifier, saved 
 ``{'state_dict': {'backbone.conv1.weight': ..., 'neck.*', 'head.*', 'momentum_encoder.*', ...}}``.
 This tool keeps the keys under one prefix (the online ``backbone.`` by default;
 ``--prefix momentum_encoder.module.0.`` picks a momentum copy), strips the prefix and saves
-``{'state_dict': {'conv1.weight': ..., 'layer1.0.conv1.weight': ..., ...}, 'meta': {...}}``: the ResNet key
-layout that ``init_cfg=dict(type='Pretrained', checkpoint=OUT)`` loads into a detector's backbone and C4
-shared head.
+``{'state_dict': {'conv1.weight': ..., 'layer1.0.conv1.weight': ..., ...}, 'meta': {'source', 'prefix'}}``: the
+ResNet key layout that ``init_cfg=dict(type='Pretrained', checkpoint=OUT)`` loads into a detector's backbone and
+C4 shared head. OUT holds only tensors and plain values: it loads with ``torch.load(weights_only=True)`` and is
+the backbone file to share.
 
 Usage: python tools/model_converters/extract_backbone_weights.py CHECKPOINT OUTPUT [--prefix backbone.]
+    [--allow-unsafe-pickle]
+CHECKPOINT is read with ``weights_only=True``; a full MMEngine checkpoint (message hub, optimizer state) needs
+``--allow-unsafe-pickle``, which unpickles it fully: pass it only for checkpoints you made yourself.
 """
 import argparse
 import os
 import os.path as osp
-from collections import Counter, OrderedDict
+import sys
+from collections import Counter
 
 import torch
 
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
+
+from mixplugins.utils.checkpoint import load_weights_file  # noqa: E402
+
 DEFAULT_PREFIX = 'backbone.'
+TOOL = 'tools/model_converters/extract_backbone_weights.py'
+OPT_IN = '--allow-unsafe-pickle (allow_unsafe_pickle=True)'
 
 
 def _normalise_prefix(prefix):
@@ -33,8 +44,7 @@ def extract_backbone_state_dict(state_dict, prefix=DEFAULT_PREFIX):
     prefix and listing the top-level prefixes present (with key counts) when no key matches.
     """
     prefix = _normalise_prefix(prefix)
-    backbone = OrderedDict((key[len(prefix):], value) for key, value in state_dict.items()
-                           if key.startswith(prefix))
+    backbone = {key[len(prefix):]: value for key, value in state_dict.items() if key.startswith(prefix)}
     if not backbone:
         found = Counter(key.split('.', 1)[0] + '.' for key in state_dict)
         listing = ', '.join(f"'{name}' ({count} keys)" for name, count in sorted(found.items())) or 'none'
@@ -43,19 +53,26 @@ def extract_backbone_state_dict(state_dict, prefix=DEFAULT_PREFIX):
     return backbone
 
 
-def load_state_dict(path):
-    """The model state dict of a checkpoint file: its ``'state_dict'`` entry, or the file itself."""
+def load_state_dict(path, allow_unsafe_pickle=False):
+    """The model state dict of a checkpoint file: its ``'state_dict'`` entry, or the file itself.
+
+    Loaded with ``weights_only=True`` unless ``allow_unsafe_pickle`` (your own checkpoints only); a file
+    needing more is refused with one ``UnsafePickleError`` line.
+    """
     if not osp.isfile(path):
         raise FileNotFoundError(f'checkpoint file not found: {path}')
-    checkpoint = torch.load(path, map_location='cpu')
+    checkpoint = load_weights_file(path, TOOL, allow_unsafe_pickle, OPT_IN)
     if not isinstance(checkpoint, dict):
         raise ValueError(f'{path} holds a {type(checkpoint).__name__}, expected a checkpoint dict')
     return checkpoint.get('state_dict', checkpoint)
 
 
-def extract_backbone_weights(src, dst, prefix=DEFAULT_PREFIX):
-    """Write the backbone of checkpoint ``src`` (keys under ``prefix``, stripped) to ``dst``; return it."""
-    backbone = extract_backbone_state_dict(load_state_dict(src), prefix)
+def extract_backbone_weights(src, dst, prefix=DEFAULT_PREFIX, allow_unsafe_pickle=False):
+    """Write the backbone of checkpoint ``src`` (keys under ``prefix``, stripped) to ``dst``; return it.
+
+    ``dst`` holds only tensors and plain values (``torch.load(dst, weights_only=True)`` reads it).
+    """
+    backbone = extract_backbone_state_dict(load_state_dict(src, allow_unsafe_pickle), prefix)
     out_dir = osp.dirname(osp.abspath(dst))
     os.makedirs(out_dir, exist_ok=True)
     meta = dict(source=osp.abspath(src), prefix=_normalise_prefix(prefix))
@@ -69,12 +86,15 @@ def parse_args(argv=None):
     parser.add_argument('output', help='destination file, e.g. work_dirs/mocov2_r50/backbone.pth')
     parser.add_argument('--prefix', default=DEFAULT_PREFIX,
                         help="key prefix to keep and strip (default 'backbone.', the online backbone)")
+    parser.add_argument('--allow-unsafe-pickle', action='store_true',
+                        help='unpickle CHECKPOINT fully (a full MMEngine checkpoint needs it); only for checkpoints '
+                        'you made yourself: a pickle can run arbitrary code')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    backbone = extract_backbone_weights(args.checkpoint, args.output, args.prefix)
+    backbone = extract_backbone_weights(args.checkpoint, args.output, args.prefix, args.allow_unsafe_pickle)
     print(f'saved {len(backbone)} tensors under prefix {_normalise_prefix(args.prefix)!r} to {args.output}')
 
 
