@@ -221,7 +221,8 @@ def timed(evaluate, *args) -> dict:
 
 def export_mixer(run: dict, runs: dict) -> tuple:
     """SAMix^P: ``(command, overrides)`` exporting the Mixer of the same seed's run of ``run['source']`` to
-    ``<run dir>/mixer.pth`` and pointing the config's ``pretrained_mixer`` entries at it."""
+    ``<run dir>/mixer.pth`` and pointing the config's ``pretrained_mixer`` entries at it. The source is this
+    table's own training checkpoint, hence ``--allow-unsafe-pickle`` (docs/weight_files.md)."""
     source = runs.get((run['source'], run['seed']))
     record = read_record(source['dir']) if source and 'dir' in source else None
     if not record or record['status'] != 'ok':
@@ -229,7 +230,7 @@ def export_mixer(run: dict, runs: dict) -> tuple:
                            f"{run['seed']}, whose run {'failed' if record else 'is not in the table or not done'}")
     mixer = shown(osp.join(run['dir'], 'mixer.pth'))
     cmd = [sys.executable, 'tools/model_converters/export_mixer.py',
-           shown(last_checkpoint(osp.join(source['dir'], 'pretrain'))), mixer]
+           shown(last_checkpoint(osp.join(source['dir'], 'pretrain'))), mixer, '--allow-unsafe-pickle']
     paths = paths_of_value(run['cfg'].to_dict(), run['cfg'].pretrained_mixer)
     return cmd, [f'{path}={mixer}' for path in paths]
 
