@@ -4,9 +4,11 @@ Tiny models (ResNet_CIFAR-18 with 8 base channels, 16 px, batch 8) so the whole 
 """
 import copy
 import math
+from pathlib import Path
 
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.registry import BATCH_AUGMENTS, MODELS
@@ -17,6 +19,7 @@ from mixplugins.engine.hooks.schedule_hooks import AttrScheduleHook
 from mixplugins.models.utils import ClusterMemory
 from tools.model_converters.export_mixer import export
 
+REPO = Path(__file__).resolve().parents[1]
 N, SIZE = 8, 16
 BACKBONE = dict(type='ResNet_CIFAR', depth=18, stem_channels=8, base_channels=8)
 NECK = dict(type='MoCoV2Neck', in_channels=64, hid_channels=16, out_channels=8, with_avg_pool=True)
@@ -149,9 +152,19 @@ def test_eta_changes_the_mixer_loss():
 def test_policy_mode_has_no_mixer_loss():
     model = build(moco_cfg(mixer=None, mix_policy=dict(type='MixupPolicy', alpha=2.0, pairing='random')))
     assert set(model.loss(*ssl_batch())) == {'loss', 'loss_mix'}
-    # clean_loss_weight=0 (the SAMix^P configs): the mixtures replace the clean queries
+    # clean_loss_weight=0 (an option of the SAMix^P configs): the mixtures replace the clean queries
     model.clean_loss_weight = 0.0
     assert set(model.loss(*ssl_batch())) == {'loss_mix'}
+
+
+@pytest.mark.parametrize('path', ['configs/samix/samix-p_mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py',
+                                  'configs/samix/samix-p_mocov2_resnet50_8xb32-coslr-200e_in1k.py'])
+def test_samix_p_ssl_configs_keep_the_clean_moco_term(path):
+    """SAMix^P swaps the online Mixer for a frozen pre-trained one and keeps SAMix's online loss (SAMix
+    sec. 3.2): clean MoCo infoNCE + mixup infoNCE, both weighted 1."""
+    model = Config.fromfile(str(REPO / path)).model
+    assert model.mixer is None and model.mix_policy.type == 'PretrainedMixerPolicy'
+    assert model.clean_loss_weight == 1.0 and model.get('mix_loss_weight', 1.0) == 1.0
 
 
 @pytest.mark.parametrize('overrides, key', [

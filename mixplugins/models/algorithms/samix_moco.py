@@ -49,9 +49,9 @@ class SAMixMoCo(OnlineMixerMixin, MixMoCoMixin, MoCo):
             to 1 by ``AttrScheduleHook(attr='momentum_coefficient', curve='cosine')``).
         alpha: ``lam ~ Beta(alpha, alpha)`` (SAMix: 2).
         pairing: ``'random'`` or ``'flip'``.
-        clean_loss_weight: weight of MoCo's own term on the clean queries; 0 skips the clean forward (the
-            mixtures replace the queries, as a single mixup augmentation of the CL baselines in 004 A.4 -- the
-            SAMix^P configs' choice, at the cost of one online forward instead of two).
+        clean_loss_weight: weight of MoCo's own term on the clean queries (1 in SAMix and SAMix^P, whose
+            pre-trained Mixer only replaces the online one, 004 sec. 3.2); 0 skips the clean forward (an
+            option: the mixtures replace the queries, one online forward instead of two).
         mix_loss_weight: weight ``w_mix`` of the online mixup infoNCE.
         eta: weight of the global term of the Mixer loss.
         mask_loss_weight: ``beta`` (0.1, scheduled to 0 by ``AttrScheduleHook(attr='mask_loss_weight')``).
