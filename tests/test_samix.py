@@ -123,6 +123,23 @@ def test_ssl_masks_follow_their_own_lambda():
     assert torch.equal(online.lam, torch.full((N, ), 0.3))
 
 
+@pytest.mark.parametrize('mixer, lam_source', [(MIXER, 'mask_mean'),
+                                               (dict(type='AutoMixBlock', in_channels=32), 'drawn')])
+def test_mixer_mixtures_state_which_lambda_the_losses_use(mixer, lam_source):
+    """``MixResult.lam`` is the drawn lam in both pipelines; it is the mask mean only when the Mixer adjusts
+    its masks (SAMix), and the AutoMix block's mixtures say so (``lam_source='drawn'``)."""
+    model = build(moco_cfg(mixer=mixer))
+    draws = iter([(torch.full((N, ), 0.3), torch.arange(N).flip(0)),
+                  (torch.full((N, ), 0.8), torch.arange(N))])
+    model.draw_mixing = lambda n, device: next(draws)
+    online, mixer_branch, _ = model.mixer_masks(torch.randn(N, 32, 4, 4), torch.randn(N, 3, SIZE, SIZE))
+    for mix, lam in ((online, 0.3), (mixer_branch, 0.8)):
+        assert mix.lam_source == lam_source
+        assert torch.equal(mix.lam, torch.full((N, ), lam))
+        matches_mask = torch.allclose(mix.mask_mean(), mix.lam, atol=1e-5)
+        assert matches_mask == (lam_source == 'mask_mean')
+
+
 def test_mixer_loss_by_hand():
     """L = local + eta * global + beta * mean_i L_mask,i; without a local term (AutoMix) L = eta * global."""
     model = build(moco_cfg(eta=0.5, mask_loss_weight=0.1))
