@@ -58,7 +58,8 @@ class SAMixMoCo(OnlineMixerMixin, MixMoCoMixin, MoCo):
         mixer_local_loss: ``'bce'`` (instance), ``'pbce'`` (cluster) or None.
         mixer_global_loss: ``'infonce'`` (instance) or ``'ce'`` (cluster).
         clustering: ``ClusterMemory`` arguments (``num_samples`` required, ``num_clusters`` = 200, ...) --
-            required when a cluster loss (``'pbce'`` / ``'ce'``) is selected.
+            required when a cluster loss (``'pbce'`` / ``'ce'``) is selected; ``ClusterMemoryInitHook``
+            (enabled by the SAMix-C configs) clusters the memory before the first iteration, as ODC does.
         cluster_head: ``ClusterHead`` config; ``in_channels`` / ``num_clusters`` default to ``feat_dim`` and
             the clustering's ``num_clusters``.
     """
