@@ -178,6 +178,13 @@ def manifold_mix(features: torch.Tensor, lam: LamLike, index: torch.Tensor) -> M
     return mixup(features, lam, index)
 
 
+def mix_scores(scores: torch.Tensor, lam: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Mixed soft targets of N x K scores (mixup, Zhang et al. 2018, arXiv:1710.09412):
+    ``s_m = lam_i s_i + (1 - lam_i) s_pi(i)`` with the per-sample ``lam`` (Tensor[N])."""
+    lam = lam.to(device=scores.device, dtype=scores.dtype).view(-1, 1)
+    return lam * scores + (1 - lam) * scores[index]
+
+
 def sample_stage(num_stages: int, generator: Optional[torch.Generator] = None) -> int:
     """Uniform choice of the stage whose output ManifoldMix mixes (0 = the input image, spec sec. 1)."""
     if num_stages < 1:
