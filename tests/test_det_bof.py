@@ -532,6 +532,41 @@ def test_bof_configs_declare_the_whole_stack(path, bbox_head, hook_key, other_ho
     assert 'mixplugins.det' in cfg.custom_imports.imports
 
 
+def _lr_trace(cfg, base_lr: float, max_iters: int, at):
+    """lr at the iterations ``at`` of the config's optim wrapper and param schedulers, built and stepped by
+    MMEngine as its Runner does (a scheduler without ``end`` ends at the loop's ``max_iters``)."""
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import PARAM_SCHEDULERS
+    optim_cfg = copy.deepcopy(cfg.optim_wrapper)
+    optim_cfg.optimizer.lr = base_lr
+    optim_wrapper = build_optim_wrapper(torch.nn.Linear(1, 1), optim_cfg)
+    schedulers = []
+    for scheduler in copy.deepcopy(cfg.param_scheduler):
+        assert scheduler.by_epoch is False   # both iteration-based: the cosine can begin at the warmup's end
+        scheduler.setdefault('end', max_iters)
+        schedulers.append(PARAM_SCHEDULERS.build(dict(scheduler, optimizer=optim_wrapper)))
+    lrs = {}
+    for t in range(max(at) + 1):
+        if t in at:
+            lrs[t] = optim_wrapper.get_lr()['lr'][0]
+        for scheduler in schedulers:
+            scheduler.step()
+    return lrs
+
+
+@pytest.mark.parametrize('path, warmup, max_iters', [(BOF_CONFIG, 500, 10000), (C4_BOF_CONFIG, 100, 24000)])
+def test_bof_cosine_begins_after_the_warmup(path, warmup, max_iters):
+    """Bag of Freebies (sec. 3.4) / GluonCV: linear warmup, then a cosine over the iterations after it. With
+    base lr 0.02: 0.02 at the warmup's end, 0.01 half-way through the cosine, 0 at the end (a cosine from
+    iteration 0 gives 0.019877 and 0.009215 at t = 500 and 5250 for the FPN config)."""
+    middle = warmup + (max_iters - warmup) // 2
+    lrs = _lr_trace(Config.fromfile(path), 0.02, max_iters, {0, warmup, middle, max_iters - 1})
+    assert lrs[0] == pytest.approx(0.02 * 0.001)
+    assert lrs[warmup] == pytest.approx(0.02, rel=1e-6)
+    assert lrs[middle] == pytest.approx(0.01, rel=1e-4)
+    assert lrs[max_iters - 1] == pytest.approx(0.0, abs=1e-8)
+
+
 def test_fpn_baseline_is_mmdet_config_unchanged():
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'bof', 'faster-rcnn_r50_fpn_voc0712_baseline.py'))
     assert cfg.model.roi_head.bbox_head.type == 'Shared2FCBBoxHead'

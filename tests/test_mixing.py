@@ -106,6 +106,7 @@ def test_masks_in_unit_interval_and_weights_sum_to_one(fn):
     assert result.mask.shape == (4, 1, 16, 16) and result.lam.shape == (4, )
     assert bool(((result.mask >= 0) & (result.mask <= 1)).all())
     assert torch.allclose(result.lam, result.mask.flatten(1).mean(1), atol=1e-6)
+    assert result.lam_source == 'mask_mean' and torch.allclose(result.mask_mean(), result.lam, atol=1e-6)
     assert torch.equal(result.index, index)
     # Weight of x_i plus weight of its partner is 1: a constant batch stays constant.
     assert torch.allclose(fn(torch.ones(4, 3, 16, 16), 0.6, index, generator=gen(4)).mixed, torch.ones(1))

@@ -6,6 +6,7 @@ import ast
 import copy
 import math
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -21,6 +22,7 @@ from mixplugins.models.utils import ClusterMemory
 from mixplugins.utils.checkpoint import UnsafePickleError
 from tools.model_converters.export_mixer import export, main as export_main
 
+REPO = Path(__file__).resolve().parents[1]
 N, SIZE = 8, 16
 BACKBONE = dict(type='ResNet_CIFAR', depth=18, stem_channels=8, base_channels=8)
 NECK = dict(type='MoCoV2Neck', in_channels=64, hid_channels=16, out_channels=8, with_avg_pool=True)
@@ -124,6 +126,23 @@ def test_ssl_masks_follow_their_own_lambda():
     assert torch.equal(online.lam, torch.full((N, ), 0.3))
 
 
+@pytest.mark.parametrize('mixer, lam_source', [(MIXER, 'mask_mean'),
+                                               (dict(type='AutoMixBlock', in_channels=32), 'drawn')])
+def test_mixer_mixtures_state_which_lambda_the_losses_use(mixer, lam_source):
+    """``MixResult.lam`` is the drawn lam in both pipelines; it is the mask mean only when the Mixer adjusts
+    its masks (SAMix), and the AutoMix block's mixtures say so (``lam_source='drawn'``)."""
+    model = build(moco_cfg(mixer=mixer))
+    draws = iter([(torch.full((N, ), 0.3), torch.arange(N).flip(0)),
+                  (torch.full((N, ), 0.8), torch.arange(N))])
+    model.draw_mixing = lambda n, device: next(draws)
+    online, mixer_branch, _ = model.mixer_masks(torch.randn(N, 32, 4, 4), torch.randn(N, 3, SIZE, SIZE))
+    for mix, lam in ((online, 0.3), (mixer_branch, 0.8)):
+        assert mix.lam_source == lam_source
+        assert torch.equal(mix.lam, torch.full((N, ), lam))
+        matches_mask = torch.allclose(mix.mask_mean(), mix.lam, atol=1e-5)
+        assert matches_mask == (lam_source == 'mask_mean')
+
+
 def test_mixer_loss_by_hand():
     """L = local + eta * global + beta * mean_i L_mask,i; without a local term (AutoMix) L = eta * global."""
     model = build(moco_cfg(eta=0.5, mask_loss_weight=0.1))
@@ -153,9 +172,19 @@ def test_eta_changes_the_mixer_loss():
 def test_policy_mode_has_no_mixer_loss():
     model = build(moco_cfg(mixer=None, mix_policy=dict(type='MixupPolicy', alpha=2.0, pairing='random')))
     assert set(model.loss(*ssl_batch())) == {'loss', 'loss_mix'}
-    # clean_loss_weight=0 (the SAMix^P configs): the mixtures replace the clean queries
+    # clean_loss_weight=0 (an option of the SAMix^P configs): the mixtures replace the clean queries
     model.clean_loss_weight = 0.0
     assert set(model.loss(*ssl_batch())) == {'loss_mix'}
+
+
+@pytest.mark.parametrize('path', ['configs/samix/samix-p_mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py',
+                                  'configs/samix/samix-p_mocov2_resnet50_8xb32-coslr-200e_in1k.py'])
+def test_samix_p_ssl_configs_keep_the_clean_moco_term(path):
+    """SAMix^P swaps the online Mixer for a frozen pre-trained one and keeps SAMix's online loss (SAMix
+    sec. 3.2): clean MoCo infoNCE + mixup infoNCE, both weighted 1."""
+    model = Config.fromfile(str(REPO / path)).model
+    assert model.mixer is None and model.mix_policy.type == 'PretrainedMixerPolicy'
+    assert model.clean_loss_weight == 1.0 and model.get('mix_loss_weight', 1.0) == 1.0
 
 
 @pytest.mark.parametrize('overrides, key', [

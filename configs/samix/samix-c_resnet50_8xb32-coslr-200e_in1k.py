@@ -9,3 +9,11 @@ model = dict(
     mixer_global_loss='ce',
     clustering=dict(num_samples=1281167, num_clusters=200, momentum=0.5, update_interval=500),
     cluster_head=dict(type='ClusterHead', loss_weight=1.0))
+# ODC's start: k-means of the keys of the whole training set before the first iteration (one no-grad pass of
+# the momentum encoder, gathered over the ranks), not sample_idx % C.
+custom_hooks = [
+    dict(type='ClusterMemoryInitHook', num_iters=20),
+    dict(type='AttrScheduleHook', attr='mask_loss_weight', start=0.1, end=0.0, curve='linear'),
+    dict(type='AttrScheduleHook', attr='momentum_coefficient', start=0.999, end=1.0, curve='cosine'),
+    dict(type='RNGStateHook'),
+]

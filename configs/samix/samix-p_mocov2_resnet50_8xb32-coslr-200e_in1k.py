@@ -6,12 +6,17 @@
 _base_ = '../samix_r50_in1k.py'
 
 pretrained_mixer = 'work_dirs/pretrained_mixers/samix-i_r50_in1k_mixer.pth'
-# The mixtures replace the clean queries (clean_loss_weight=0): one online forward per step, as a single mixup
-# augmentation of a CL baseline (004 A.4), instead of SAMix-I's clean + mixed forwards.
+# Online loss: SAMix-I's, clean MoCo infoNCE + mixup infoNCE of the Mixer's mixtures (clean_loss_weight=1,
+# mix_loss_weight=1). SAMix^P only replaces the online-trained Mixer by a pre-trained frozen one (004 sec. 3.2,
+# "Pre-trained pipeline v.s. Online pipeline"); the online networks keep the SAMix objective of step (3) of the
+# online pipeline (004 A.2), as OpenMixup's MoCo mixup models weight both terms 1. ("only use the single Mixup
+# augmentation" in 004 A.4 means one mixing policy per method, not that the clean term is dropped.)
+# Option: clean_loss_weight=0.0 -- the mixtures replace the clean queries, one online forward per step instead of
+# two (cheaper, not the paper's loss).
 model = dict(
     mixer=None,
     mix_policy=dict(type='PretrainedMixerPolicy', checkpoint=pretrained_mixer, alpha=2.0),
-    clean_loss_weight=0.0)
+    clean_loss_weight=1.0)
 custom_hooks = [
     dict(type='AttrScheduleHook', attr='momentum_coefficient', start=0.999, end=1.0, curve='cosine'),
     dict(type='RNGStateHook'),

@@ -2,6 +2,7 @@ from .bsim_byol import BSIMBYOL
 from .bsim_mocov2 import BSIMMoCo
 from .bsim_simclr import BSIMSimCLR
 from .bsim_simsiam import BSIMSimSiam
+from .manifoldmix import ManifoldMixClassifier, ManifoldMixMoCo
 from .samix_classifier import SAMixClassifier
 from .samix_moco import SAMixMoCo
 from .unmix_byol import UnMixBYOL
@@ -10,5 +11,5 @@ from .unmix_simclr import UnMixSimCLR
 
 __all__ = [
     'UnMixMoCo', 'UnMixSimCLR', 'UnMixBYOL', 'BSIMMoCo', 'BSIMSimCLR', 'BSIMBYOL', 'BSIMSimSiam', 'SAMixMoCo',
-    'SAMixClassifier'
+    'SAMixClassifier', 'ManifoldMixClassifier', 'ManifoldMixMoCo'
 ]

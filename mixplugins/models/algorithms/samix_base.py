@@ -104,9 +104,10 @@ class OnlineMixerMixin:
         """Two Mixer mixtures of ``images`` from their stage features ``feat`` (one Mixer call on 2N pairs).
 
         Returns ``(online, mixer_branch, loss_mask)``: ``online`` has the DETACHED mask of draw 1, adjusted to
-        its own ``lam_1`` (with the Mixer's ``lam_adjust``; AutoMix's block is not adjusted and, as in
-        AutoMix, the losses use ``lam``); ``mixer_branch`` keeps the graph to the Mixer (draw 2);
-        ``loss_mask`` is the per-sample ``L_mean + L_var`` of draw 2 (Tensor[N], unweighted).
+        its own ``lam_1`` (with the Mixer's ``lam_adjust``: ``lam_source='mask_mean'``; AutoMix's block is not
+        adjusted and, as in AutoMix, the losses use the drawn ``lam``: ``lam_source='drawn'``);
+        ``mixer_branch`` keeps the graph to the Mixer (draw 2); ``loss_mask`` is the per-sample ``L_mean +
+        L_var`` of draw 2 (Tensor[N], unweighted).
         """
         n = images.size(0)
         lam_1, index_1 = self.draw_mixing(n, images.device)
@@ -114,8 +115,9 @@ class OnlineMixerMixin:
         out = self.mixer(torch.cat([feat, feat]), torch.cat([lam_1, lam_2]),
                          torch.cat([index_1, index_2 + n]), tuple(images.shape[-2:]))
         mask_1, mask_2 = out['mask'][:n].detach(), out['mask'][n:]
-        online = MixResult(mix_with_mask(images, mask_1, index_1), lam_1, index_1, mask_1)
-        mixer_branch = MixResult(mix_with_mask(images, mask_2, index_2), lam_2, index_2, mask_2)
+        lam_source = 'mask_mean' if self.mixer.lam_adjust else 'drawn'
+        online = MixResult(mix_with_mask(images, mask_1, index_1), lam_1, index_1, mask_1, lam_source)
+        mixer_branch = MixResult(mix_with_mask(images, mask_2, index_2), lam_2, index_2, mask_2, lam_source)
         return online, mixer_branch, out['loss_mask'][n:]
 
     def mixer_loss(self, local: Optional[Tensor], global_: Tensor, loss_mask: Tensor) -> Tensor:

@@ -49,16 +49,17 @@ class SAMixMoCo(OnlineMixerMixin, MixMoCoMixin, MoCo):
             to 1 by ``AttrScheduleHook(attr='momentum_coefficient', curve='cosine')``).
         alpha: ``lam ~ Beta(alpha, alpha)`` (SAMix: 2).
         pairing: ``'random'`` or ``'flip'``.
-        clean_loss_weight: weight of MoCo's own term on the clean queries; 0 skips the clean forward (the
-            mixtures replace the queries, as a single mixup augmentation of the CL baselines in 004 A.4 -- the
-            SAMix^P configs' choice, at the cost of one online forward instead of two).
+        clean_loss_weight: weight of MoCo's own term on the clean queries (1 in SAMix and SAMix^P, whose
+            pre-trained Mixer only replaces the online one, 004 sec. 3.2); 0 skips the clean forward (an
+            option: the mixtures replace the queries, one online forward instead of two).
         mix_loss_weight: weight ``w_mix`` of the online mixup infoNCE.
         eta: weight of the global term of the Mixer loss.
         mask_loss_weight: ``beta`` (0.1, scheduled to 0 by ``AttrScheduleHook(attr='mask_loss_weight')``).
         mixer_local_loss: ``'bce'`` (instance), ``'pbce'`` (cluster) or None.
         mixer_global_loss: ``'infonce'`` (instance) or ``'ce'`` (cluster).
         clustering: ``ClusterMemory`` arguments (``num_samples`` required, ``num_clusters`` = 200, ...) --
-            required when a cluster loss (``'pbce'`` / ``'ce'``) is selected.
+            required when a cluster loss (``'pbce'`` / ``'ce'``) is selected; ``ClusterMemoryInitHook``
+            (enabled by the SAMix-C configs) clusters the memory before the first iteration, as ODC does.
         cluster_head: ``ClusterHead`` config; ``in_channels`` / ``num_clusters`` default to ``feat_dim`` and
             the clustering's ``num_clusters``.
     """

@@ -10,6 +10,7 @@ from typing import Tuple
 import torch
 from mmpretrain.registry import BATCH_AUGMENTS
 
+from .functional import mix_scores
 from .policies import build_mix_policy
 
 
@@ -27,9 +28,7 @@ class PolicyBatchAugment:
             raise ValueError(f'batch_scores must be one-hot / soft scores of shape (N, num_classes), '
                              f'got shape {tuple(batch_scores.shape)}')
         result = self.policy(batch_inputs)
-        lam = result.lam.to(batch_scores.device).view(-1, 1)
-        scores = batch_scores.float()
-        return result.mixed, lam * scores + (1 - lam) * scores[result.index]
+        return result.mixed, mix_scores(batch_scores.float(), result.lam, result.index)
 
 
 @BATCH_AUGMENTS.register_module()

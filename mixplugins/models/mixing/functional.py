@@ -10,9 +10,10 @@ Conventions (spec ``methods.md`` sec. 1):
   mask per sample).
 * Every policy returns a :class:`MixResult` whose ``lam`` is the CORRECTED per-sample weight of ``x_i`` (what
   the losses must use) and whose ``mask`` (N x 1 x H x W) is the per-pixel weight of ``x_i``, so ``lam``
-  equals the per-sample mask mean. ``mixed = mask * x + (1 - mask) * x[index]`` holds for every policy except
-  ResizeMix, whose partner is resized into the box rather than cut out (its mask is 0 on the box, 1
-  elsewhere).
+  equals the per-sample mask mean (``lam_source='mask_mean'``; only the masks of AutoMix's unadjusted
+  MixBlock carry the drawn ``lam`` instead, ``lam_source='drawn'``). ``mixed = mask * x + (1 - mask) *
+  x[index]`` holds for every policy except ResizeMix, whose partner is resized into the box rather than cut
+  out (its mask is 0 on the box, 1 elsewhere).
 * Random draws honour ``generator``; they are made on the generator's device and moved to the input's device,
   so a seeded generator gives the same draws whatever the input's device (without one, torch's global RNG is
   used).
@@ -26,21 +27,34 @@ import torch.nn.functional as F
 LamLike = Union[float, torch.Tensor]
 
 PAIRING_MODES = ('flip', 'random')
+LAM_SOURCES = ('mask_mean', 'drawn')
 
 
 class MixResult(NamedTuple):
-    """Output of every mixing policy.
+    """Output of every mixing policy and of the Mixers' mixtures.
 
     Attributes:
         mixed: mixed batch, same shape as the input.
-        lam: float Tensor[N], corrected weight of ``x_i`` in ``mixed[i]`` (the value the losses use).
+        lam: float Tensor[N], the weight of ``x_i`` in ``mixed[i]`` that the losses use; ``lam_source`` says
+            which value it is.
         index: LongTensor[N], pairing; the partner of ``i`` is ``index[i]``.
-        mask: N x 1 x H x W (N x 1 x ... for features) per-pixel weight of ``x_i``; ``lam`` is its mean.
+        mask: N x 1 x H x W (N x 1 x ... for features) per-pixel weight of ``x_i``.
+        lam_source: ``'mask_mean'``: ``lam`` is the per-sample mean of ``mask`` (every policy; a Mixer that
+            adjusts its masks to the drawn ``lam``, SAMix's Mix Block+). ``'drawn'``: ``lam`` is the drawn
+            ``lam`` and the mask mean only approaches it through the mask loss ``L_mean`` (AutoMix's MixBlock,
+            whose masks are not adjusted and whose losses use the drawn ``lam``: Liu et al., "AutoMix:
+            Unveiling the Power of Mixup for Stronger Classifiers", ECCV 2022, arXiv:2103.13027, sec. 3.2).
     """
     mixed: torch.Tensor
     lam: torch.Tensor
     index: torch.Tensor
     mask: torch.Tensor
+    lam_source: str = 'mask_mean'
+
+    def mask_mean(self) -> torch.Tensor:
+        """Per-sample mean of ``mask`` as a float Tensor[N] (equal to ``lam`` when ``lam_source`` is
+        ``'mask_mean'``)."""
+        return self.mask.flatten(1).float().mean(1)
 
 
 def uniform(shape, generator: Optional[torch.Generator], device=None) -> torch.Tensor:
@@ -162,6 +176,13 @@ def manifold_mix(features: torch.Tensor, lam: LamLike, index: torch.Tensor) -> M
     """ManifoldMix (Verma et al. 2019; spec sec. 1): Mixup of hidden features ``h`` of any shape N x ...:
     ``h_m = lam * h_i + (1 - lam) * h_pi(i)``. The mask has shape N x 1 x (spatial dims of ``h``)."""
     return mixup(features, lam, index)
+
+
+def mix_scores(scores: torch.Tensor, lam: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """Mixed soft targets of N x K scores (mixup, Zhang et al. 2018, arXiv:1710.09412):
+    ``s_m = lam_i s_i + (1 - lam_i) s_pi(i)`` with the per-sample ``lam`` (Tensor[N])."""
+    lam = lam.to(device=scores.device, dtype=scores.dtype).view(-1, 1)
+    return lam * scores + (1 - lam) * scores[index]
 
 
 def sample_stage(num_stages: int, generator: Optional[torch.Generator] = None) -> int:

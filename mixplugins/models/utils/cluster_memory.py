@@ -4,6 +4,10 @@ Online Deep Clustering (Zhan et al. 2020, ref. [21] of SAMix ``004_efcde85b9ca00
 AMix-C, spec ``methods.md`` section 6): every sample of the data set has a slot in a memory of L2-normalised
 features and a cluster label in [0, C).
 
+- Before training, :meth:`ClusterMemory.init_features` stores the features of the whole data set (one no-grad
+  pass of the momentum encoder, ``ClusterMemoryInitHook``) and :meth:`ClusterMemory.init_clusters` clusters
+  them with spherical k-means, as ODC starts from a k-means of the whole data set (Zhan et al., "Online Deep
+  Clustering for Unsupervised Representation Learning", CVPR 2020, arXiv:2006.10645, sec. 3.2).
 - Every iteration, the batch features enter the memory with momentum ``m``:
   ``f_i <- normalize((1 - m) f_i + m f_new)`` (the first visit stores ``f_new``), and the batch samples are
   re-labelled with their nearest centroid ``argmax_c f_i . c``.
@@ -14,10 +18,55 @@ features and a cluster label in [0, C).
 All state is made of buffers, so it is saved in checkpoints and restored exactly on resume. Under
 torch.distributed the batch features and indices are gathered first, so every process holds the same memory.
 """
+from typing import Tuple
+
 import torch
 import torch.nn.functional as F
-from mmengine.dist import all_gather
+from mmengine.dist import all_gather, broadcast
 from torch import Tensor, nn
+
+#: rows per block of the sample-to-centroid similarities (bounds the memory of a 1.28M x C product)
+_CHUNK = 65536
+
+
+def nearest_centroid(feats: Tensor, centroids: Tensor) -> Tensor:
+    """Index of the centroid of largest cosine ``argmax_c f . c`` for every row of ``feats`` (unit rows),
+    computed in blocks of rows."""
+    return torch.cat([(block @ centroids.t()).argmax(dim=1) for block in feats.split(_CHUNK)])
+
+
+def kmeans_plus_plus(feats: Tensor, num_clusters: int, generator: torch.Generator) -> Tensor:
+    """k-means++ seeding (Arthur & Vassilvitskii, "k-means++: The Advantages of Careful Seeding", SODA 2007)
+    on unit features: the first seed uniform, each next one drawn with probability proportional to
+    ``D(x)^2 = min_c ||x - c||^2 = 2 - 2 max_c x . c``. Returns the ``num_clusters`` x D seeds."""
+    n = feats.size(0)
+    first = torch.randint(n, (1, ), generator=generator, device=generator.device).to(feats.device)
+    seeds = [feats[first[0]]]
+    closest = torch.full((n, ), -1.0, dtype=feats.dtype, device=feats.device)
+    for _ in range(num_clusters - 1):
+        closest = torch.maximum(closest, feats @ seeds[-1])
+        weights = (2 - 2 * closest).clamp_min(0).double()
+        if not bool(weights.sum() > 0):  # fewer distinct features than clusters: uniform among all
+            weights = torch.ones_like(weights)
+        pick = torch.multinomial(weights.to(generator.device), 1, generator=generator).to(feats.device)
+        seeds.append(feats[pick[0]])
+    return torch.stack(seeds)
+
+
+def spherical_kmeans(feats: Tensor, num_clusters: int, num_iters: int,
+                     generator: torch.Generator) -> Tuple[Tensor, Tensor]:
+    """Spherical k-means of unit features: k-means++ seeds, then ``num_iters`` Lloyd steps of
+    ``y_i = argmax_c f_i . c`` and ``c = normalize(sum_{y_i = c} f_i)`` (an empty cluster keeps its centroid).
+
+    Returns ``(labels, centroids)``: LongTensor[N] in [0, num_clusters) and num_clusters x D unit rows.
+    """
+    centroids = kmeans_plus_plus(feats, num_clusters, generator)
+    for _ in range(num_iters):
+        labels = nearest_centroid(feats, centroids)
+        sums = torch.zeros_like(centroids).index_add_(0, labels, feats)
+        filled = torch.bincount(labels, minlength=num_clusters) > 0
+        centroids = torch.where(filled[:, None], F.normalize(sums, dim=1), centroids)
+    return nearest_centroid(feats, centroids), centroids
 
 
 class ClusterMemory(nn.Module):
@@ -58,6 +107,36 @@ class ClusterMemory(nn.Module):
     def has_centroids(self) -> bool:
         return bool(self.centroids.abs().sum() > 0)
 
+    @torch.no_grad()
+    def init_features(self, feats: Tensor, sample_idx: Tensor) -> None:
+        """Store the (gathered) features of a batch of the initial pass: ``f_i <- normalize(f_new)``."""
+        feats = torch.cat(all_gather(feats.detach().to(self.features.dtype)))
+        sample_idx = torch.cat(all_gather(sample_idx.to(self.features.device)))
+        self._check_indices(sample_idx)
+        self.features[sample_idx] = F.normalize(feats, dim=1)
+        self.visited[sample_idx] = True
+
+    @torch.no_grad()
+    def init_clusters(self, num_iters: int = 20, seed: int = 0) -> None:
+        """ODC's initial clustering: spherical k-means of the stored features (:func:`spherical_kmeans`,
+        ``num_iters`` Lloyd steps as DeepCluster / ODC's faiss k-means, seeded by ``seed``), empty clusters
+        re-seeded, centroids of the final labels. Every process computes the same clustering; rank 0's is
+        broadcast (a no-op at world size 1)."""
+        if not isinstance(num_iters, int) or num_iters < 1:
+            raise ValueError(f'num_iters must be an int >= 1 (k-means iterations), got {num_iters!r}')
+        idx = self.visited.nonzero().squeeze(1)
+        if idx.numel() < self.num_clusters:
+            raise ValueError(f'the initial pass stored {idx.numel()} samples, fewer than num_clusters='
+                             f'{self.num_clusters} (clustering.num_samples must be len(train dataset))')
+        feats = self.features[idx]
+        generator = torch.Generator(device=self.features.device).manual_seed(seed)
+        labels, _ = spherical_kmeans(feats, self.num_clusters, num_iters, generator)
+        labels = self._reseed_empty(feats, labels)
+        self.labels[idx] = labels
+        self.centroids.copy_(self._centroids(feats, labels))
+        broadcast(self.labels, 0)
+        broadcast(self.centroids, 0)
+
     def pseudo_labels(self, sample_idx: Tensor) -> Tensor:
         """Current cluster labels of the samples ``sample_idx``."""
         self._check_indices(sample_idx)
@@ -84,7 +163,7 @@ class ClusterMemory(nn.Module):
 
     def assign(self, feats: Tensor) -> Tensor:
         """Nearest centroid (largest cosine) of each feature."""
-        return (feats @ self.centroids.t()).argmax(dim=1)
+        return nearest_centroid(feats, self.centroids)
 
     @torch.no_grad()
     def recluster(self) -> None:
