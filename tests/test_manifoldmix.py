@@ -14,7 +14,7 @@ from mmpretrain.structures import DataSample
 
 import mixplugins  # noqa: F401
 from mixplugins.models.mixing.functional import mix_scores
-from mixplugins.models.utils import manifold_mix_forward
+from mixplugins.models.mixing import manifold_mix_forward
 
 REPO = Path(__file__).resolve().parents[1]
 N, SIZE = 4, 16

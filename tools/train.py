@@ -5,6 +5,7 @@ import os
 import os.path as osp
 from copy import deepcopy
 
+import torch
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
@@ -93,9 +94,11 @@ def merge_args(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
 
     # enable automatic-mixed-precision training
-    if args.amp is True:
+    if args.amp is True and torch.cuda.is_available():
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    elif args.amp is True:  # MMEngine's AmpOptimWrapper needs CUDA: bf16 autocast on the CPU instead
+        cfg.optim_wrapper.type = 'BF16AmpOptimWrapper'
 
     # resume training
     if args.resume == 'auto':

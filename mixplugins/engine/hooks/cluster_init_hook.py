@@ -41,7 +41,7 @@ class ClusterMemoryInitHook(Hook):
             raise ValueError('ClusterMemoryInitHook needs a model with a ClusterMemory (SAMixMoCo with '
                              "model.clustering and a cluster loss, mixer_local_loss='pbce' or "
                              f"mixer_global_loss='ce'); {type(model).__name__} has none")
-        if memory.has_centroids:
+        if bool(memory.has_centroids()):  # once, before training
             runner.logger.info('ClusterMemoryInitHook: the memory is already clustered (resumed), skipped')
             return
         train_loader = runner.train_dataloader

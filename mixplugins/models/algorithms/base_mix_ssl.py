@@ -36,6 +36,7 @@ from ..losses.functional import (interpolated_cosine_loss, joint_soft_infonce, m
                                  soft_target_cross_entropy)
 from ..mixing.functional import PAIRING_MODES, MixResult, pair_indices
 from ..mixing.policies import BaseMixPolicy, build_mix_policy
+from ..utils.precision import full_precision
 
 MOCO_MIX_LOSSES = ('separate', 'joint')
 
@@ -144,15 +145,17 @@ class MixMoCoMixin(MixSSLMixin):
     @torch.no_grad()
     def enqueue(self, keys: torch.Tensor, queue: torch.Tensor, queue_ptr: torch.Tensor) -> None:
         """Write the keys of the global batch into ``queue`` (D x K) at ``queue_ptr`` (MoCo's
-        dequeue-enqueue)."""
+        dequeue-enqueue). The pointer stays on the device: columns ``(ptr + 0..B-1) mod K`` are written by index
+        (the same columns as ``ptr:ptr + B``, as ``K`` is a multiple of ``B``), without reading ``ptr`` on the
+        host."""
         keys = torch.cat(all_gather(keys), dim=0)
         batch_size, queue_len = keys.size(0), queue.size(1)
         if queue_len % batch_size:
             raise ValueError(f'queue_len must be a multiple of the global batch size {batch_size}, '
                              f'got {queue_len}')
-        ptr = int(queue_ptr)
-        queue[:, ptr:ptr + batch_size] = keys.t()
-        queue_ptr[0] = (ptr + batch_size) % queue_len
+        columns = (queue_ptr + torch.arange(batch_size, device=queue_ptr.device)) % queue_len
+        queue.index_copy_(1, columns, keys.t().to(queue.dtype))
+        queue_ptr.copy_((queue_ptr + batch_size) % queue_len)
 
     def moco_term(self, q: torch.Tensor, k: torch.Tensor, queue: torch.Tensor) -> torch.Tensor:
         """MoCo's loss through the upstream head: ``-log softmax([q.k, q.queue] / t)[0]`` (queue D x K)."""
@@ -180,27 +183,34 @@ class MixSimCLRMixin(MixSSLMixin):
         z = z / (torch.norm(z, p=2, dim=1, keepdim=True) + 1e-10)
         return [torch.cat(GatherLayer.apply(part), dim=0) for part in z.chunk(len(views))]
 
+    @full_precision
     def soft_nt_xent(self, z_a: torch.Tensor, z_b: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """NT-Xent(lam) (000 sec. 3 / supp. Fig. 6; SimCLR when ``weights = I``): the 2N anchors ``[z_a;
         z_b]``, logits ``s = z z^T / t`` with the self-similarity removed (one softmax over all other 2N - 1
         embeddings); anchor ``a_k`` has soft target ``weights[k]`` over the ``b`` embeddings, anchor ``b_c``
         has ``weights[:, c]`` over the ``a`` embeddings (the same spurious-positive pairs read from the other
-        side); ``L = mean over anchors of -sum_targets w log softmax(s)``."""
+        side); ``L = mean over anchors of -sum_targets w log softmax(s)``. Computed in at least float32.
+
+        The off-diagonal entries are gathered by index (column ``c + [c >= r]`` of row ``r``), not by a
+        boolean mask, whose indexing would synchronise host and device."""
         n = z_a.size(0)
         z = torch.cat([z_a, z_b])
         targets = torch.zeros(2 * n, 2 * n, dtype=z.dtype, device=z.device)
         targets[:n, n:] = weights
         targets[n:, :n] = weights.t()
-        off_diagonal = ~torch.eye(2 * n, dtype=torch.bool, device=z.device)
-        logits = (z @ z.t() / self.head.temperature)[off_diagonal].view(2 * n, 2 * n - 1)
-        return soft_target_cross_entropy(logits, targets[off_diagonal].view(2 * n, 2 * n - 1))
+        rows = torch.arange(2 * n, device=z.device)[:, None]
+        columns = torch.arange(2 * n - 1, device=z.device)[None, :]
+        off_diagonal = columns + (columns >= rows).long()
+        logits = (z @ z.t() / self.head.temperature).gather(1, off_diagonal)
+        return soft_target_cross_entropy(logits, targets.gather(1, off_diagonal))
 
+    @full_precision
     def extra_anchor_term(self, z_m: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor, lam: torch.Tensor,
                           index: torch.Tensor) -> torch.Tensor:
         """Un-Mix on SimCLR (003 Eq. 5; spec sec. 2: mixed embeddings are extra anchors, negatives unchanged):
         ``L_m = mean_k [lam_k l_k(k) + (1 - lam_k) l_k(index[k])]``, ``l_k(p) = -log softmax(z_m,k . [b_p,
         {a_c, b_c : c != p}] / t)[b_p]`` -- the positive ``b_p`` against the negatives of the clean anchor
-        ``a_p``."""
+        ``a_p``. Computed in at least float32."""
         n = z_a.size(0)
         logits = z_m @ torch.cat([z_a, z_b]).t() / self.head.temperature
         rows = torch.arange(n, device=z_m.device)

@@ -7,6 +7,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ..mixing.policies import BaseMixPolicy
+from ..utils.precision import compute_dtype
 from .base_mix_ssl import MixSimCLRMixin, check_loss_weights, mixture_weights
 
 
@@ -43,13 +44,13 @@ class BSIMSimCLR(MixSimCLRMixin, SimCLR):
             z_m, z_b = self.embed(mix.mixed, inputs[1])
         else:
             z_a, z_b = self.embed(inputs[0], inputs[1])
-            identity = torch.eye(z_a.size(0), dtype=z_a.dtype, device=z_a.device)
+            identity = torch.eye(z_a.size(0), dtype=compute_dtype(z_a.dtype), device=z_a.device)
             losses['loss_sim'] = self.w_sim * self.soft_nt_xent(z_a, z_b, identity)
             if self.w_bsim == 0:
                 return losses
             mix = self.mix_batch(inputs[0])
             z_m, = self.embed(mix.mixed)
         lam, index = self.gather_pairing(mix)
-        weights = mixture_weights(lam.to(z_m.dtype), index)
+        weights = mixture_weights(lam.to(compute_dtype(z_m.dtype)), index)
         losses['loss_bsim'] = self.w_bsim * self.soft_nt_xent(z_m, z_b, weights)
         return losses

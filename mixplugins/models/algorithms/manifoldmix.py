@@ -6,7 +6,7 @@ Table 5 and A.4).
 Per step: ``lam ~ Beta(alpha, alpha)`` (one per batch), a pairing ``pi`` and a stage ``k`` drawn uniformly from
 ``stages`` (0 = the input image, ``s`` = the output of residual stage ``s``; the paper's and OpenMixup's
 ``k in {0, 1, 2}``); the online backbone mixes its stage-``k`` output ``h_m = lam h_i + (1 - lam) h_pi(i)`` and
-runs the rest of the network on it (:func:`~mixplugins.models.utils.manifold_mix_forward`).
+runs the rest of the network on it (:func:`~mixplugins.models.mixing.manifold_mix_forward`).
 """
 from typing import Dict, List, Sequence, Tuple
 
@@ -18,7 +18,7 @@ from mmpretrain.structures import DataSample
 
 from ..mixing.functional import (PAIRING_MODES, MixResult, check_alpha, mix_scores, pair_indices, sample_lambda,
                                  sample_stage)
-from ..utils import check_manifold_stages, manifold_mix_forward
+from ..mixing.manifold import check_manifold_stages, manifold_mix_forward
 from .base_mix_ssl import MixMoCoMixin
 
 

@@ -137,7 +137,7 @@ class SAMixMoCo(OnlineMixerMixin, MixMoCoMixin, MoCo):
         losses['loss_mix'] = self.mix_loss_weight * self.mixed_moco_term(q_m, keys, online, self.queue)
         if self.mixer is not None:
             losses.update(self.mixer_branch_losses(mixer_branch, loss_mask, keys, data_samples))
-        self._dequeue_and_enqueue(keys)
+        self.enqueue(keys, self.queue, self.queue_ptr)
         return losses
 
     def mixer_branch_losses(self, mixer_branch, loss_mask: torch.Tensor, keys: torch.Tensor,
@@ -149,7 +149,7 @@ class SAMixMoCo(OnlineMixerMixin, MixMoCoMixin, MoCo):
         queue = self.queue.clone().detach().t()
         logits = labels = None
         if self.memory is not None:
-            sample_idx = torch.as_tensor([s.sample_idx for s in data_samples], device=keys.device)
+            sample_idx = self.memory.index_tensor([s.sample_idx for s in data_samples])
             labels = self.memory.pseudo_labels(sample_idx).to(keys.device)
             logits = frozen_linear(self.cluster_head.fc, z_m)
             losses['loss_cluster'] = self.cluster_head.loss(keys, labels)

@@ -7,6 +7,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ..mixing.policies import BaseMixPolicy
+from ..utils.precision import compute_dtype
 from .base_mix_ssl import MixSimCLRMixin, unmix_policy
 
 
@@ -37,6 +38,6 @@ class UnMixSimCLR(MixSimCLRMixin, SimCLR):
         z_a, z_b = self.embed(inputs[0], inputs[1])
         z_m, = self.embed(mix.mixed)
         lam, index = self.gather_pairing(mix)
-        identity = torch.eye(z_a.size(0), dtype=z_a.dtype, device=z_a.device)
+        identity = torch.eye(z_a.size(0), dtype=compute_dtype(z_a.dtype), device=z_a.device)
         return dict(loss_ori=self.soft_nt_xent(z_a, z_b, identity),
-                    loss_mix=self.extra_anchor_term(z_m, z_a, z_b, lam.to(z_m.dtype), index))
+                    loss_mix=self.extra_anchor_term(z_m, z_a, z_b, lam.to(compute_dtype(z_m.dtype)), index))

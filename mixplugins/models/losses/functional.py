@@ -3,12 +3,17 @@
 Every loss takes ``lam`` as a float or a per-sample Tensor[N] (the weight of ``x_i`` / label ``a`` / key
 ``k_i``, i.e. the CORRECTED lam of :class:`~mixplugins.models.mixing.MixResult`) and returns the mean over
 samples, or the per-sample values with ``reduction='none'`` (``'sum'`` sums them). All of them are soft-target
-cross-entropies, built on :func:`soft_target_cross_entropy`.
+cross-entropies, built on :func:`soft_target_cross_entropy`. Every loss runs in at least float32 with autocast
+off (:func:`~mixplugins.models.utils.full_precision`): under mixed precision its fp16 / bf16 inputs are upcast,
+so the log-softmax, the soft targets and the lam weights never see a low-precision rounding.
 """
 from typing import Optional, Union
 
 import torch
 import torch.nn.functional as F
+
+from ..mixing.functional import full_like_lam
+from ..utils.precision import full_precision
 
 LamLike = Union[float, torch.Tensor]
 
@@ -29,10 +34,10 @@ def reduce_loss(loss: torch.Tensor, reduction: str = 'mean') -> torch.Tensor:
 
 def _lam_column(lam: LamLike, reference: torch.Tensor) -> torch.Tensor:
     """``lam`` as an N x 1 tensor on ``reference``'s device and dtype (a float broadcasts)."""
-    lam = torch.as_tensor(lam, dtype=reference.dtype, device=reference.device)
-    return lam.reshape(-1, 1)
+    return full_like_lam(lam, reference.dtype, reference.device).reshape(-1, 1)
 
 
+@full_precision
 def soft_target_cross_entropy(logits: torch.Tensor, target_probs: torch.Tensor,
                               reduction: str = 'mean') -> torch.Tensor:
     """``CE(p, q) = -sum_k q_k log softmax(logits)_k`` per sample (N x K logits, N x K target
@@ -40,6 +45,7 @@ def soft_target_cross_entropy(logits: torch.Tensor, target_probs: torch.Tensor,
     return reduce_loss(-(target_probs * F.log_softmax(logits, dim=-1)).sum(-1), reduction)
 
 
+@full_precision
 def two_target_cross_entropy(logits: torch.Tensor, lam: LamLike, reduction: str = 'mean') -> torch.Tensor:
     """Soft CE over N x K logits whose first two columns are the targets with weights ``(lam, 1 - lam)``:
     ``-lam log softmax(l)_0 - (1 - lam) log softmax(l)_1``; other columns are negatives (weight 0)."""
@@ -50,6 +56,7 @@ def two_target_cross_entropy(logits: torch.Tensor, lam: LamLike, reduction: str 
     return soft_target_cross_entropy(logits, target, reduction)
 
 
+@full_precision
 def mixup_soft_cross_entropy(logits: torch.Tensor, label_a: torch.Tensor, label_b: torch.Tensor, lam: LamLike,
                              reduction: str = 'mean') -> torch.Tensor:
     """Mixup CE (Zhang et al. 2018; spec sec. 5 global term):
@@ -62,6 +69,7 @@ def mixup_soft_cross_entropy(logits: torch.Tensor, label_a: torch.Tensor, label_
     return soft_target_cross_entropy(logits, target, reduction)
 
 
+@full_precision
 def pairwise_bce(logits: torch.Tensor, label_a: torch.Tensor, label_b: torch.Tensor, lam: LamLike,
                  reduction: str = 'mean') -> torch.Tensor:
     """Class-level pBCE (001 sec. 3.3, 004 sec. 3.1; spec sec. 5): with ``l_k = w_k . z`` the class logits,
@@ -77,6 +85,7 @@ def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a * b).sum(-1, keepdim=True)
 
 
+@full_precision
 def instance_bce(z_m: torch.Tensor, z_i: torch.Tensor, z_j: torch.Tensor, lam: LamLike, temperature: float,
                  reduction: str = 'mean') -> torch.Tensor:
     """Instance-level BCE (001 sec. 3.3; spec sec. 5):
@@ -86,6 +95,7 @@ def instance_bce(z_m: torch.Tensor, z_i: torch.Tensor, z_j: torch.Tensor, lam: L
     return two_target_cross_entropy(logits, lam, reduction)
 
 
+@full_precision
 def infonce(q: torch.Tensor, k: torch.Tensor, queue: torch.Tensor, temperature: float,
             reduction: str = 'mean') -> torch.Tensor:
     """MoCo infoNCE: ``-log softmax([q.k, q.queue^T] / t)[0]``; ``queue`` is K x D (rows are negatives)."""
@@ -93,6 +103,7 @@ def infonce(q: torch.Tensor, k: torch.Tensor, queue: torch.Tensor, temperature: 
     return reduce_loss(-F.log_softmax(logits, dim=1)[:, 0], reduction)
 
 
+@full_precision
 def mixup_infonce(q_m: torch.Tensor, k_i: torch.Tensor, k_j: torch.Tensor, queue: torch.Tensor, lam: LamLike,
                   temperature: float, reduction: str = 'mean') -> torch.Tensor:
     """Mixup infoNCE, one softmax per parent (AMix 001 Eq. 4, Un-Mix 003; spec sec. 2, 5):
@@ -104,6 +115,7 @@ def mixup_infonce(q_m: torch.Tensor, k_i: torch.Tensor, k_j: torch.Tensor, queue
     return reduce_loss(lam * loss_i + (1 - lam) * loss_j, reduction)
 
 
+@full_precision
 def joint_soft_infonce(q_m: torch.Tensor, k_i: torch.Tensor, k_j: torch.Tensor, queue: torch.Tensor,
                        lam: LamLike, temperature: float, reduction: str = 'mean') -> torch.Tensor:
     """MoCo-BSIM (000 sec. 3; spec sec. 3): ONE softmax over ``[q.k_i, q.k_j, q.queue^T] / t`` with soft
@@ -121,6 +133,7 @@ def eta_balanced(local: torch.Tensor, global_: torch.Tensor, eta: float) -> torc
     return local + eta * global_
 
 
+@full_precision
 def interpolated_cosine_loss(pred: torch.Tensor, z_i: torch.Tensor, z_j: torch.Tensor, lam: LamLike,
                              mode: str = 'byol', reduction: str = 'mean') -> torch.Tensor:
     """BYOL / SimSiam-BSIM (000 sec. 3; spec sec. 3): target
@@ -136,6 +149,7 @@ def interpolated_cosine_loss(pred: torch.Tensor, z_i: torch.Tensor, z_j: torch.T
     return reduce_loss(2 - 2 * cosine if mode == 'byol' else -cosine, reduction)
 
 
+@full_precision
 def label_smoothing_targets(labels: torch.Tensor, eps: float, num_classes: int) -> torch.Tensor:
     """Bag of Freebies (002 sec. 3; spec sec. 7): ``q' = (1 - eps) q + eps / K``, ``0 <= eps < 1``; ``labels``
     are class indices [N] or target distributions N x K."""
@@ -145,6 +159,7 @@ def label_smoothing_targets(labels: torch.Tensor, eps: float, num_classes: int) 
     return (1 - eps) * q + eps / num_classes
 
 
+@full_precision
 def label_smoothing_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, eps: float,
                                   num_classes: Optional[int] = None, reduction: str = 'mean') -> torch.Tensor:
     """CE against label-smoothed targets ``(1 - eps) q + eps / K`` (002 sec. 3; spec sec. 7);

@@ -7,7 +7,9 @@ and the mixing ratio ``lam`` (spec ``methods.md`` section 4; AMix ``001_3cc5f7e0
     s_i = U(sigmoid(P C(z_i')))        x_mix = s_i * x_i + (1 - s_i) * x_j
 
 Everything the papers ablate is a constructor flag of :class:`BaseMaskMixer`; the two registered classes only
-choose the defaults. The pure tensor steps (lambda adjusting, mask loss) are module-level functions.
+choose the defaults. The pure tensor steps (sigmoid and upsampling, lambda adjusting, mask loss) are module-level
+functions; under mixed precision they run in float32 with autocast off (:func:`full_precision`), so masks and
+``lam`` are never rounded to fp16 / bf16 and saturated masks give finite values and gradients.
 """
 import math
 from numbers import Number
@@ -19,12 +21,24 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from torch import Tensor
 
+from ..mixing.functional import check_unit_interval, full_like_lam
+from ..utils.precision import compute_dtype, full_precision
+
 LAM_ENCODINGS = ('adaptive', 'concat', 'none')
 ATTENTIONS = ('global', 'cross', 'none')
 CONTENTS = ('nonlinear', 'linear')
 UPSAMPLE_MODES = ('bilinear', 'nearest')
 
 
+@full_precision
+def upsampled_mask(logits: Tensor, out_size: Tuple[int, int], upsample: str) -> Tensor:
+    """``U(sigmoid(logits))``: the mask of ``x_i`` on the image grid (N x 1 x H x W), ``U`` bilinear
+    (``align_corners=False``) or nearest interpolation to ``out_size``."""
+    kwargs = dict(mode='bilinear', align_corners=False) if upsample == 'bilinear' else dict(mode='nearest')
+    return F.interpolate(torch.sigmoid(logits), size=tuple(out_size), **kwargs)
+
+
+@full_precision
 def adjust_mask_mean(mask: Tensor, lam: Tensor) -> Tensor:
     """Rescale each mask so its mean is exactly ``lam`` while every value stays in [0, 1] (lambda adjusting).
 
@@ -38,13 +52,18 @@ def adjust_mask_mean(mask: Tensor, lam: Tensor) -> Tensor:
     """
     lam = lam.reshape(-1, 1, 1, 1)
     mu = mask.mean(dim=(1, 2, 3), keepdim=True)
-    # The branch not taken may divide by zero (mu = 0 or 1); a safe denominator keeps its gradient finite.
-    tiny = torch.finfo(mask.dtype).tiny
-    scaled_down = mask * (lam / mu.clamp(min=tiny))
-    scaled_up = 1 - (1 - mask) * ((1 - lam) / (1 - mu).clamp(min=tiny))
-    return torch.where(mu > lam, scaled_down, scaled_up)
+    down = mu > lam
+    # The branch not taken divides by 1: its denominator may be 0 or tiny (a saturated mask), and
+    # d(a / b)/db = -a / b / b would overflow to inf there and make a NaN of its zero gradient. The branch
+    # taken divides by mu > lam >= 0, or by 1 - mu >= 1 - lam, clamped for mu = lam = 1 (then 0 / tiny = 0).
+    one = torch.ones_like(mu)
+    scaled_down = mask * (lam / torch.where(down, mu, one))
+    safe_complement = torch.where(down, one, 1 - mu).clamp(min=torch.finfo(mu.dtype).tiny)
+    scaled_up = 1 - (1 - mask) * ((1 - lam) / safe_complement)
+    return torch.where(down, scaled_down, scaled_up)
 
 
+@full_precision
 def mask_loss(mask: Tensor, lam: Tensor, eps: float, variance: bool = True) -> Tensor:
     """Per-sample mask loss ``L_mean + L_var`` (without the weight ``beta``; the algorithm applies it).
 
@@ -202,21 +221,16 @@ class BaseMaskMixer(BaseModule):
         """
         lam = self._check_inputs(feat, lam, index, out_size)
         z_i, z_j = self.encode_lam(feat, feat[index], lam)
-        mask_raw = F.interpolate(
-            torch.sigmoid(self.mask_logits(z_i, z_j)), size=tuple(out_size), **self._interpolate_kwargs())
+        mask_raw = upsampled_mask(self.mask_logits(z_i, z_j), out_size, self.upsample)
         mask = adjust_mask_mean(mask_raw, lam) if self.lam_adjust else mask_raw
         return dict(
             mask=mask,
             mask_raw=mask_raw,
             loss_mask=mask_loss(mask_raw, lam, self.mask_loss_eps, self.variance_loss))
 
-    def _interpolate_kwargs(self) -> dict:
-        if self.upsample == 'bilinear':
-            return dict(mode='bilinear', align_corners=False)
-        return dict(mode='nearest')
-
     def _check_inputs(self, feat: Tensor, lam, index: Tensor, out_size) -> Tensor:
-        """Validate the inputs and return ``lam`` as a Tensor[N] on ``feat``'s device and dtype."""
+        """Validate the inputs and return ``lam`` as a Tensor[N] on ``feat``'s device, in at least float32
+        (``lam`` is not rounded to the fp16 / bf16 of features under autocast)."""
         if not isinstance(feat, Tensor) or feat.dim() != 4:
             raise ValueError(
                 f'feat must be an N x C x h x w tensor, got {getattr(feat, "shape", type(feat))}')
@@ -233,11 +247,10 @@ class BaseMaskMixer(BaseModule):
         if (not isinstance(out_size, (tuple, list)) or len(out_size) != 2
                 or not all(isinstance(s, int) and s > 0 for s in out_size)):
             raise ValueError(f'out_size must be (H, W) positive ints, got {out_size!r}')
-        lam = torch.as_tensor(lam, dtype=feat.dtype, device=feat.device)
+        check_unit_interval(lam)
+        lam = full_like_lam(lam, compute_dtype(feat.dtype), feat.device)
         if lam.dim() == 0:
             lam = lam.expand(n)
         if lam.shape != (n, ):
             raise ValueError(f'lam must be a float or a tensor of shape ({n},), got shape {tuple(lam.shape)}')
-        if bool(((lam < 0) | (lam > 1)).any()):
-            raise ValueError(f'lam must lie in [0, 1], got {lam.tolist()}')
         return lam

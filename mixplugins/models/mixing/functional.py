@@ -24,6 +24,9 @@ from typing import NamedTuple, Optional, Union
 import torch
 import torch.nn.functional as F
 
+from ..utils.checks import check_async
+from ..utils.precision import compute_dtype, full_precision
+
 LamLike = Union[float, torch.Tensor]
 
 PAIRING_MODES = ('flip', 'random')
@@ -124,28 +127,48 @@ def _log_gamma(concentration: float, num: int, generator, device) -> torch.Tenso
 
 def sample_lambda(alpha: float, num: int = 1, generator: Optional[torch.Generator] = None,
                   device=None) -> torch.Tensor:
-    """``num`` draws of ``lam ~ Beta(alpha, alpha)`` (spec sec. 1) as float Tensor[num].
+    """``num`` draws of ``lam ~ Beta(alpha, alpha)`` (spec sec. 1) as float Tensor[num] on ``device``.
 
     ``Beta(a, a) = X / (X + Y)`` with ``X, Y ~ Gamma(a, 1)`` independent, computed as
-    ``sigmoid(log X - log Y)`` for numerical stability at small ``alpha``.
+    ``sigmoid(log X - log Y)`` for numerical stability at small ``alpha``. The rejection sampling loops on
+    the draws' values, so it runs on the generator's device (the host without a generator) and the result is
+    copied to ``device`` without blocking: no host-device synchronisation in a training step.
     """
     check_alpha(alpha)
-    log_x = _log_gamma(float(alpha), num, generator, device)
-    log_y = _log_gamma(float(alpha), num, generator, device)
-    return torch.sigmoid(log_x - log_y).float()
+    draw_device = generator.device if generator is not None else 'cpu'
+    log_x = _log_gamma(float(alpha), num, generator, draw_device)
+    log_y = _log_gamma(float(alpha), num, generator, draw_device)
+    return torch.sigmoid(log_x - log_y).float().to(device, non_blocking=True)
+
+
+def check_unit_interval(value: LamLike, key: str = 'lam') -> None:
+    """Raise ValueError unless every value of ``value`` lies in [0, 1]; a tensor is checked without a
+    host-device synchronisation (:func:`~mixplugins.models.utils.check_async`)."""
+    message = f'{key} must lie in [0, 1] (weight of x_i)'
+    if isinstance(value, torch.Tensor):
+        check_async(((value >= 0) & (value <= 1)).all(), message)
+    elif not 0 <= value <= 1:
+        raise ValueError(f'{message}, got {value}')
+
+
+def full_like_lam(lam: LamLike, dtype: torch.dtype, device) -> torch.Tensor:
+    """``lam`` as a tensor of ``dtype`` on ``device``; a Python number is filled in on the device (no blocking
+    host-to-device copy)."""
+    if isinstance(lam, torch.Tensor):
+        return lam.to(device=device, dtype=dtype)
+    return torch.full((), lam, dtype=dtype, device=device)
 
 
 def lam_vector(lam: LamLike, batch_size: int, device=None) -> torch.Tensor:
     """``lam`` (float, 0-d / one-element tensor, or Tensor[N]) as a float Tensor[N]; checks
-    ``0 <= lam <= 1``."""
-    lam = torch.as_tensor(lam, dtype=torch.float32, device=device).reshape(-1)
+    ``0 <= lam <= 1`` (:func:`check_unit_interval`)."""
+    check_unit_interval(lam)
+    lam = full_like_lam(lam, torch.float32, device).reshape(-1)
     if lam.numel() == 1:
         lam = lam.expand(batch_size)
     if lam.numel() != batch_size:
         raise ValueError(f'lam must be a float or a Tensor[N] with N = batch size {batch_size}, '
                          f'got {lam.numel()} values')
-    if bool(((lam < 0) | (lam > 1)).any()):
-        raise ValueError(f'lam must lie in [0, 1] (weight of x_i), got {lam.tolist()}')
     return lam
 
 
@@ -154,10 +177,14 @@ def is_batch_lam(lam: LamLike) -> bool:
     return not isinstance(lam, torch.Tensor) or lam.numel() == 1
 
 
+_full_precision_lerp = full_precision(torch.lerp)
+
+
 def mix_with_mask(x: torch.Tensor, mask: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """``mixed = mask * x + (1 - mask) * x[index]`` (spec sec. 4 item 4, the general form of every policy),
-    computed in one pass as ``lerp(x[index], x, mask)``."""
-    return torch.lerp(x[index], x, mask)
+    computed in one pass as ``lerp(x[index], x, mask)``, in at least float32 whatever the dtypes of ``x`` and
+    ``mask`` (a Mixer's mask comes out of autocast in fp16 / bf16), returned in ``x``'s dtype."""
+    return _full_precision_lerp(x[index], x, mask).to(x.dtype)
 
 
 def mixup(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
@@ -167,7 +194,7 @@ def mixup(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
     ``generator`` is accepted so every policy function has the same call signature; Mixup draws nothing.
     """
     n = x.size(0)
-    lam_n = lam_vector(lam, n, x.device).to(x.dtype)
+    lam_n = lam_vector(lam, n, x.device).to(compute_dtype(x.dtype))
     mask = lam_n.view(n, 1, *([1] * (x.dim() - 2))).expand(n, 1, *x.shape[2:]).contiguous()
     return MixResult(mix_with_mask(x, mask, index), lam_n.float(), index, mask)
 

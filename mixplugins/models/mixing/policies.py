@@ -177,7 +177,7 @@ class RandomChoicePolicy(BaseMixPolicy):
         self.probs = probs
 
     def forward(self, x, generator=None, index=None, lam=None) -> MixResult:
-        draw = float(MF.uniform(1, generator))
+        draw = float(MF.uniform(1, generator))  # made on the host without a generator: no device sync
         cumulative = 0.0
         for policy, prob in zip(self.policies, self.probs):
             cumulative += prob

@@ -24,7 +24,7 @@ from mmengine.config import Config
 from mmpretrain.registry import BATCH_AUGMENTS, MODELS
 
 from ...utils.checkpoint import literal_config, load_weights_file, parse_literal_config, unsafe_file_error
-from ..utils import stage_features
+from ..utils import compute_dtype, stage_features
 from .batch_augments import PolicyBatchAugment
 from .functional import MixResult, lam_vector, mix_with_mask
 from .policies import BaseMixPolicy
@@ -133,7 +133,7 @@ class PretrainedMixerPolicy(BaseMixPolicy):
         param = next(self.parameters())
         if param.device != x.device:
             self.to(x.device)
-        lam = lam_vector(lam, x.size(0), x.device).to(x.dtype)
+        lam = lam_vector(lam, x.size(0), x.device).to(compute_dtype(x.dtype))
         feat = stage_features(self.encoder, x, self.stage)
         mask = self.mixer(feat, lam, index, tuple(x.shape[-2:]))['mask']
         return MixResult(mix_with_mask(x, mask, index), mask.mean(dim=(1, 2, 3)), index, mask)

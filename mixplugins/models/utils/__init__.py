@@ -1,7 +1,10 @@
 """Model-side utilities that are not registered modules."""
+from .checks import check_async
 from .cluster_memory import ClusterMemory
-from .stage_features import check_manifold_stages, check_stage_backbone, manifold_mix_forward, stage_features
+from .precision import compute_dtype, full_precision, upcast
+from .stage_features import check_stage_backbone, stage_features
 
 __all__ = [
-    'ClusterMemory', 'check_stage_backbone', 'stage_features', 'check_manifold_stages', 'manifold_mix_forward'
+    'ClusterMemory', 'check_async', 'check_stage_backbone', 'compute_dtype', 'full_precision', 'stage_features',
+    'upcast'
 ]

@@ -17,13 +17,19 @@ features and a cluster label in [0, C).
 
 All state is made of buffers, so it is saved in checkpoints and restored exactly on resume. Under
 torch.distributed the batch features and indices are gathered first, so every process holds the same memory.
+The per-iteration update reads nothing back from the device (no host-device synchronisation): the index check is
+a device-side assert and the re-labelling a ``torch.where``; only the every-``update_interval`` re-clustering
+works on the host.
 """
-from typing import Tuple
+from typing import Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmengine.dist import all_gather, broadcast
 from torch import Tensor, nn
+
+from .checks import check_async
+from .precision import full_precision
 
 #: rows per block of the sample-to-centroid similarities (bounds the memory of a 1.28M x C product)
 _CHUNK = 65536
@@ -102,10 +108,24 @@ class ClusterMemory(nn.Module):
         self.register_buffer('visited', torch.zeros(num_samples, dtype=torch.bool))
         self.register_buffer('centroids', torch.zeros(num_clusters, feat_dim))
         self.register_buffer('num_updates', torch.zeros((), dtype=torch.long))
+        self._host_num_updates = 0  # host copy of num_updates (read from the buffer once after loading a state)
 
-    @property
-    def has_centroids(self) -> bool:
-        return bool(self.centroids.abs().sum() > 0)
+    def _load_from_state_dict(self, *args, **kwargs):
+        super()._load_from_state_dict(*args, **kwargs)
+        self._host_num_updates = None
+
+    def has_centroids(self) -> Tensor:
+        """0-d bool tensor: whether centroids were computed (they are all 0 before the first clustering)."""
+        return self.centroids.abs().sum() > 0
+
+    def index_tensor(self, sample_idx: Sequence[int]) -> Tensor:
+        """Sample indices given on the host (the data samples' ``sample_idx``), checked on the host, as a
+        LongTensor on the memory's device (copied without blocking)."""
+        bad = [i for i in sample_idx if not 0 <= i < self.num_samples]
+        if bad:
+            raise ValueError(f'num_samples={self.num_samples} is smaller than the data set: got sample indices '
+                             f'{bad[:5]} (set clustering.num_samples to len(train dataset))')
+        return torch.as_tensor(list(sample_idx), dtype=torch.long).to(self.labels.device, non_blocking=True)
 
     @torch.no_grad()
     def init_features(self, feats: Tensor, sample_idx: Tensor) -> None:
@@ -143,9 +163,10 @@ class ClusterMemory(nn.Module):
         return self.labels[sample_idx.to(self.labels.device)]
 
     @torch.no_grad()
+    @full_precision
     def update(self, feats: Tensor, sample_idx: Tensor) -> None:
-        """Memory update with the batch (gathered over processes); re-cluster every ``update_interval``
-        calls."""
+        """Memory update with the batch (gathered over processes), in float32; re-cluster every
+        ``update_interval`` calls."""
         feats = torch.cat(all_gather(feats.detach().to(self.features.dtype)))
         sample_idx = torch.cat(all_gather(sample_idx.to(self.features.device)))
         self._check_indices(sample_idx)
@@ -155,10 +176,14 @@ class ClusterMemory(nn.Module):
         visited = self.visited[sample_idx].unsqueeze(1)
         self.features[sample_idx] = torch.where(visited, blended, new)
         self.visited[sample_idx] = True
-        if self.has_centroids:
-            self.labels[sample_idx] = self.assign(self.features[sample_idx])
+        self.labels[sample_idx] = torch.where(self.has_centroids(), self.assign(self.features[sample_idx]),
+                                              self.labels[sample_idx])
         self.num_updates += 1
-        if int(self.num_updates) % self.update_interval == 0 and int(self.visited.sum()) >= self.num_clusters:
+        if self._host_num_updates is None:
+            self._host_num_updates = int(self.num_updates)
+        else:
+            self._host_num_updates += 1
+        if self._host_num_updates % self.update_interval == 0 and int(self.visited.sum()) >= self.num_clusters:
             self.recluster()
 
     def assign(self, feats: Tensor) -> Tensor:
@@ -201,6 +226,7 @@ class ClusterMemory(nn.Module):
         return labels
 
     def _check_indices(self, sample_idx: Tensor) -> None:
-        if sample_idx.numel() and (int(sample_idx.min()) < 0 or int(sample_idx.max()) >= self.num_samples):
-            raise ValueError(f'num_samples={self.num_samples} is smaller than the data set: got sample index '
-                             f'{int(sample_idx.max())} (set clustering.num_samples to len(train dataset))')
+        """Indices in [0, num_samples), checked without a host-device synchronisation (:func:`check_async`)."""
+        check_async(((sample_idx >= 0) & (sample_idx < self.num_samples)).all(),
+                    f'num_samples={self.num_samples} is smaller than the data set: a sample index is outside '
+                    f'[0, {self.num_samples}) (set clustering.num_samples to len(train dataset))')
