@@ -35,12 +35,19 @@ def test_existing_root_passes_and_missing_ann_file_is_joined_to_it(tmp_path):
 
 
 def test_keys_select_what_the_tool_builds(tmp_path):
-    cfg = Config(dict(train_dataloader=dict(dataset=dict(type='CIFAR100', data_root=str(tmp_path))),
+    cfg = Config(dict(train_dataloader=dict(dataset=dict(type='ImageNet', data_root=str(tmp_path))),
                       val_dataloader=None,
-                      test_dataloader=dict(dataset=dict(type='CIFAR100', data_root=str(tmp_path / 'no')))))
+                      test_dataloader=dict(dataset=dict(type='ImageNet', data_root=str(tmp_path / 'no')))))
     check_data_roots(cfg, TRAIN_KEYS)  # val_dataloader=None (--no-validate) and the test loader are skipped
-    with pytest.raises(MissingDataError, match='section "CIFAR-10 and CIFAR-100"'):
+    with pytest.raises(MissingDataError, match=r'test_dataloader\.dataset\.data_root'):
         check_data_roots(cfg, TEST_KEYS)
+
+
+def test_downloading_datasets_pass_unless_download_is_off():
+    cifar = dict(type='CIFAR100', data_root='no/cifar100', split='train')
+    check_data_roots(Config(dict(train_dataloader=dict(dataset=cifar))))  # mmpretrain downloads it
+    with pytest.raises(MissingDataError, match='section "CIFAR-10 and CIFAR-100"'):
+        check_data_roots(Config(dict(train_dataloader=dict(dataset=dict(cifar, download=False)))))
 
 
 def test_nested_wrappers_hooks_and_remote_roots():

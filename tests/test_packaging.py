@@ -181,3 +181,9 @@ def test_hub_get_config_and_get_model(installed_here):
     cfg = get_config('mixplugins::samix/resnet18-cifar_1xb64-coslr-15e_digits.py')
     assert cfg.model.backbone.base_channels == 16
     assert isinstance(get_model('mixplugins::samix/resnet18-cifar_1xb64-coslr-15e_digits.py'), ImageClassifier)
+
+
+def test_config_file_names_are_unique():
+    """``mim train mixplugins NAME`` finds a config by file name in the installed package: one match each."""
+    names = [p.name for p in (REPO / 'configs').rglob('*.py')]
+    assert len(names) > 60 and sorted(set(names)) == sorted(names)

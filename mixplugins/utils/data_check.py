@@ -3,7 +3,9 @@
 Without the data on disk a config fails deep inside the first dataset build (``FileNotFoundError:
 data/imagenet/train`` after a page of traceback). :func:`check_data_roots` walks the dataloaders a run will
 build and names the first missing ``data_root`` (or ``ann_file`` below it) by its config key, with the section
-of docs/data.md that describes the expected layout. Datasets without ``data_root`` (the embedded digits) pass.
+of docs/data.md that describes the expected layout. Datasets without ``data_root`` (the embedded digits) pass, and
+so do mmpretrain's downloading datasets (CIFAR, MNIST: ``download=True``, their default, fetches the archive into
+``data_root``).
 """
 import os.path as osp
 from typing import Iterator, Sequence, Tuple
@@ -19,6 +21,8 @@ DATA_SECTIONS = {
     'CocoDataset': 'COCO 2017',
 }
 DEFAULT_SECTION = 'Pointing a config at your data'
+# mmpretrain datasets that download into ``data_root`` unless ``download=False``.
+DOWNLOADING_TYPES = ('CIFAR10', 'CIFAR100', 'MNIST', 'FashionMNIST')
 TRAIN_KEYS = ('train_dataloader', 'val_dataloader', 'custom_hooks')
 TEST_KEYS = ('test_dataloader', )
 
@@ -31,11 +35,13 @@ def iter_data_paths(cfg, prefix: str) -> Iterator[Tuple[str, str, str]]:
     """Yield ``(config key, path on disk, dataset type)`` for every ``data_root`` / ``ann_file`` under ``cfg``.
 
     ``ann_file`` is joined to its dataset's ``data_root`` unless absolute, as mmengine's ``BaseDataset`` does.
+    Datasets that download themselves (:data:`DOWNLOADING_TYPES` with ``download`` true) yield nothing.
     """
     if isinstance(cfg, dict):
         data_root = cfg.get('data_root')
-        if isinstance(data_root, str) and data_root:
-            dataset_type = str(cfg.get('type', ''))
+        dataset_type = str(cfg.get('type', ''))
+        downloads = dataset_type in DOWNLOADING_TYPES and cfg.get('download', True)
+        if isinstance(data_root, str) and data_root and not downloads:
             yield f'{prefix}.data_root', data_root, dataset_type
             ann_file = cfg.get('ann_file')
             if isinstance(ann_file, str) and ann_file:
