@@ -59,7 +59,8 @@ def test_nested_wrappers_hooks_and_remote_roots():
          'no/VOCdevkit/VOC2007/ImageSets/Main/trainval.txt', 'VOCDataset')]
     hooks = Config(dict(custom_hooks=[dict(type='KNNEvalHook', train_dataloader=dict(
         dataset=dict(type='CustomDataset', data_root='no/tiny-imagenet-200')))]))
-    with pytest.raises(MissingDataError, match=r'custom_hooks\.0\.train_dataloader\.dataset\.data_root.*"Tiny-ImageNet"'):
+    key = r'custom_hooks\.0\.train_dataloader\.dataset\.data_root'
+    with pytest.raises(MissingDataError, match=key + '.*"Tiny-ImageNet"'):
         check_data_roots(hooks)
     check_data_roots(Config(dict(train_dataloader=dict(dataset=dict(type='ImageNet', data_root='s3://bucket/in1k')))))
 

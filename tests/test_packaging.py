@@ -11,7 +11,8 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCES = sorted([REPO / 'setup.py'] + [p for d in ('mixplugins', 'tools', 'configs') for p in (REPO / d).rglob('*.py')])
+SOURCES = sorted([REPO / 'setup.py']
+                 + [p for d in ('mixplugins', 'tools', 'configs') for p in (REPO / d).rglob('*.py')])
 OLDEST_PYTHON = (3, 8)
 # Library attributes newer than Python 3.8 (3.9: str.removeprefix/removesuffix, ast.unparse, functools.cache,
 # math.lcm, Path.is_relative_to / with_stem, random.randbytes, argparse.BooleanOptionalAction; 3.10:
