@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create or reuse .venv (Python 3.11) and install the verified stack, then this package (editable).
+# Create or reuse .venv (Python 3.11 by default; 3.8-3.10 with PYTHON=python3.X) and install the verified stack
+# (tools/constraints.txt), then this package (editable: setup.py links mixplugins/.mim to configs/ and tools/).
 # Idempotent: a second run only checks that the environment is complete (a few seconds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,7 +8,7 @@ VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3.11}
 PY="$VENV/bin/python"
 STAMP="$VENV/.mixplugins-stack"
-STACK_ID=$(cat tools/install.sh tools/constraints.txt setup.cfg pyproject.toml 2>/dev/null | sha1sum | cut -c1-16)
+STACK_ID=$(cat tools/install.sh tools/constraints.txt setup.cfg setup.py pyproject.toml 2>/dev/null | sha1sum | cut -c1-16)
 
 log() { printf '[install] %s\n' "$*"; }
 
@@ -15,8 +16,8 @@ if [ ! -x "$PY" ]; then
   log "creating $VENV with $PYTHON"
   "$PYTHON" -m venv "$VENV"
 fi
-"$PY" -c 'import sys; assert sys.version_info[:2] == (3, 11), sys.version' \
-  || { echo "[install] ERROR: $VENV must be Python 3.11 (set PYTHON=python3.11)"; exit 1; }
+"$PY" -c 'import sys; assert (3, 8) <= sys.version_info[:2] <= (3, 11), sys.version' \
+  || { echo "[install] ERROR: $VENV must be Python 3.8-3.11 (python_requires in setup.cfg; set PYTHON=python3.11)"; exit 1; }
 
 ops_check() {
   "$PY" - <<'PY'

@@ -8,7 +8,7 @@ the same images; scattering the digits keeps pixel-level nearest neighbours from
 representation has something to learn. The train/val split is fixed: a stratified 80/20 split with seed 0
 (1,438 / 359 images).
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -85,7 +85,7 @@ class DigitsDataset(BaseDataset):
                  image_size: int = 32,
                  digit_scale: Optional[Tuple[float, float]] = (0.6, 0.9),
                  pipeline: Sequence = (),
-                 indices: Optional[int | Sequence[int]] = None,
+                 indices: Optional[Union[int, Sequence[int]]] = None,
                  test_mode: bool = False,
                  **kwargs):
         if split not in SPLITS:
