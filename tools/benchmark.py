@@ -230,26 +230,9 @@ class ConfigTarget(Target):
         earlier export)."""
         import tempfile
 
-        from mmpretrain.registry import MODELS
-
-        from mixplugins.models.mixing.pretrained_mixer import export_pretrained_mixer
-        source = load_config(cfg.pretrained_mixer_from, self.settings.get('cfg_options'))
-        content = export_pretrained_mixer(source.model, MODELS.build(source.model).state_dict())
+        from dry_run import export_untrained_mixer
         self.mixer_file = tempfile.NamedTemporaryFile(suffix='.pth')
-        torch.save(content, self.mixer_file.name)
-
-        def point(node):
-            if isinstance(node, dict):
-                for key, value in node.items():
-                    if key == 'checkpoint' and value == cfg.pretrained_mixer:
-                        node[key] = self.mixer_file.name
-                    else:
-                        point(value)
-            elif isinstance(node, (list, tuple)):
-                for value in node:
-                    point(value)
-
-        point(cfg.model)
+        export_untrained_mixer(cfg, self.settings.get('cfg_options'), self.mixer_file.name)
 
     def step(self):
         self.model.train_step(self.data, self.optim_wrapper)
