@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mmengine.config import Config
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / 'tools'))
@@ -39,8 +40,8 @@ def expected_input(config: str) -> str:
         return '2 x (uint8 3x200x267)'
     side = '32x32' if ('cifar10' in config or 'cifar100' in config) else '64x64' if 'tiny-imagenet' in config \
         else '224x224'
-    ssl = any(k in config for k in ('unmix/', 'bsim/', 'amix-', 'samix-c_', 'samix-p_mocov2', 'samix_r50_in1k'))
-    return f'2 x (uint8 2x3x{side})' if ssl else f'2 x (uint8 3x{side})'
+    views = str(Config.fromfile(str(REPO / config)).train_dataloader).count("'MultiView'")
+    return f'2 x (uint8 2x3x{side})' if views else f'2 x (uint8 3x{side})'
 
 
 def test_every_real_scale_config_is_covered():
@@ -116,11 +117,21 @@ def test_temporary_work_dir_is_removed(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ['tiny_cfg.py']
 
 
-def test_a_shape_error_fails_with_one_line(tmp_path, capsys):
-    config = tiny_config(tmp_path, in_channels=65)  # the backbone gives 64 channels
-    assert dry_run.main([config, '--iters', '1', '--device', 'cpu']) == 1
-    last = capsys.readouterr().out.strip().splitlines()[-1]
-    assert last.startswith(f'dry run FAILED: {config}: RuntimeError: ') and '64' in last and '65' in last
+def test_a_shape_error_fails_with_one_line_and_the_next_config_still_runs(tmp_path, capsys):
+    good = tiny_config(tmp_path)
+    bad = tmp_path / 'bad_cfg.py'
+    bad.write_text(Path(good).read_text().replace('in_channels=64', 'in_channels=65'))  # the backbone gives 64
+    summary = tmp_path / 'summary.md'
+    assert dry_run.main([str(bad), good, '--iters', '1', '--device', 'cpu', '--summary', str(summary)]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    failed = next(line for line in lines if line.startswith('dry run FAILED'))
+    assert failed.startswith(f'dry run FAILED: {bad}: RuntimeError: ') and '64' in failed and '65' in failed
+    assert lines[-2].startswith(f'dry run OK: {good}') and lines[-1] == 'dry run: 1 of 2 configs OK'
+    table = summary.read_text().splitlines()
+    assert table[0].startswith('1 of 2 configs OK: 1 iterations x batch 2 per process on cpu (fp32)')
+    assert table[2] == '| config | result | seconds | last losses / error |'
+    assert table[4].startswith(f'| `{bad}` | FAILED | ') and 'RuntimeError' in table[4]
+    assert table[5].startswith(f'| `{good}` | OK | ') and table[5].endswith(' |') and 'loss=' in table[5]
 
 
 def test_pretrained_backbone_gets_random_weights_under_its_prefix(tmp_path):
@@ -142,6 +153,8 @@ def test_amp_needs_cuda(tmp_path):
 
 
 def test_argument_errors(tmp_path, capsys):
+    with pytest.raises(ValueError, match='run\\(\\) takes one config'):
+        dry_run.run(['a.py', 'b.py'])
     for argv, message in ((['--iters', '0'], '--iters must be >= 1'),
                           (['--batch-size', '0'], '--batch-size must be >= 1'),
                           (['--img-scale', '0', '5'], '--img-scale must be two positive sides'),

@@ -33,7 +33,8 @@ Targets (any number, each compared with ``--base``):
 Timing: every target (base first) runs ``--warmup`` iterations; then ``--rounds`` rounds, each running
 ``--iters`` iterations of every target in turn (order reversed every other round, A B / B A), each iteration
 timed on its own (with a device synchronise). Reported: median seconds per iteration over all timed
-iterations, the interquartile range, and ``ratio`` = median(target) / median(base). ``--limit R`` adds a
+iterations, the throughput ``images/s`` = batch size / median, the interquartile range, and ``ratio`` =
+median(target) / median(base). ``--limit R`` adds a
 pass/fail column ``ratio <= R``.
 
 Memory (``--memory subprocess``, the default): each target is built again in a fresh subprocess and runs
@@ -380,7 +381,8 @@ def quartiles(values: List[float]):
 
 
 def summarise(specs: List[dict], times: Dict[str, List[float]], memory: Dict[str, dict],
-              base_name: Optional[str], limit: Optional[float]) -> List[dict]:
+              base_name: Optional[str], limit: Optional[float], batch_size: int) -> List[dict]:
+    """One row per target; ``images_per_s`` = batch size / median seconds per iteration."""
     base_median = statistics.median(times[base_name]) if base_name else None
     rows = []
     for spec in specs:
@@ -388,7 +390,8 @@ def summarise(specs: List[dict], times: Dict[str, List[float]], memory: Dict[str
         median = statistics.median(times[name])
         q1, q3 = quartiles(times[name])
         row = dict(name=name, kind=spec['kind'], role='base' if name == base_name else 'target',
-                   median_s=median, q1_s=q1, q3_s=q3, n=len(times[name]), times_s=times[name])
+                   median_s=median, q1_s=q1, q3_s=q3, n=len(times[name]), times_s=times[name],
+                   images_per_s=batch_size / median)
         if base_median is not None and name != base_name:
             row['ratio'] = median / base_median
             if limit is not None:
@@ -405,13 +408,14 @@ def _fmt(value, pattern):
 
 
 def table_lines(rows: List[dict], limit: Optional[float]) -> List[str]:
-    header = ['target', 'kind', 'median s/iter', 'IQR s', 'ratio to base', 'peak RSS MB', 'step memory MB']
+    header = ['target', 'kind', 'median s/iter', 'images/s', 'IQR s', 'ratio to base', 'peak memory MB',
+              'step memory MB']
     if limit is not None:
         header.append(f'ratio <= {limit:g}')
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for row in rows:
         cells = [f"`{row['name']}`" + (' (base)' if row['role'] == 'base' else ''), row['kind'],
-                 f"{row['median_s']:.4f}", f"{row['q1_s']:.4f}-{row['q3_s']:.4f}",
+                 f"{row['median_s']:.4f}", f"{row['images_per_s']:.1f}", f"{row['q1_s']:.4f}-{row['q3_s']:.4f}",
                  _fmt(row.get('ratio'), '{:.4f}') + (f" ({row['ratio']:.2%})" if 'ratio' in row else ''),
                  _fmt(row.get('peak_mb'), '{:.0f}'), _fmt(row.get('step_mb'), '{:.0f}')]
         if limit is not None:
@@ -543,6 +547,8 @@ def shell_quote(arg: str) -> str:
 
 def environment(device: str, load_before_timing: float) -> dict:
     """Machine description; the 1-minute load averages tell how shared the machine was."""
+    if device.startswith('cuda'):
+        device = f'{device} ({torch.cuda.get_device_name(torch.device(device))})'
     return dict(device=device, cpu=platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
                 torch=torch.__version__, torch_threads=torch.get_num_threads(),
                 python=platform.python_version(), load_before_timing=load_before_timing,
@@ -584,7 +590,7 @@ def main(argv=None):
     command = 'python tools/benchmark.py ' + ' '.join(map(shell_quote, arguments))
     report = dict(command=command, date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
                   settings=settings, environment=env,
-                  results=summarise(specs, times, memory, base_name, args.limit))
+                  results=summarise(specs, times, memory, base_name, args.limit, args.batch_size))
     markdown = markdown_report(report)
     print('\n' + markdown)
     if args.json:

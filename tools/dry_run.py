@@ -2,9 +2,9 @@
 
 Usage::
 
-    python tools/dry_run.py CONFIG [--iters 2] [--batch-size 2] [--amp] [--device cpu|cuda]
+    python tools/dry_run.py CONFIG [CONFIG ...] [--iters 2] [--batch-size 2] [--amp] [--device cpu|cuda]
         [--work-dir DIR] [--no-checkpoint] [--img-shape H W] [--num-workers 0]
-        [--launcher none|pytorch] [--cfg-options KEY=VALUE ...]
+        [--summary OUT.md] [--launcher none|pytorch] [--cfg-options KEY=VALUE ...]
     tools/dist_train.sh-style: python -m torch.distributed.run --nproc_per_node 2 tools/dry_run.py CONFIG \\
         --launcher pytorch
 
@@ -31,9 +31,11 @@ and custom hooks, train loop type, sampler, collate function and the train pipel
 
 It prints the losses of every iteration (MMEngine's logger) and one final line, ``dry run OK: ...`` with the
 model, optimizer, schedulers, hooks, input shapes and the last losses (all finite), or ``dry run FAILED: ...``
-with the error (exit status 1).
+with the error (exit status 1). Several configs run one after the other in one process (each failure is
+reported and the others still run); ``--summary`` writes a Markdown table of all of them.
 """
 import argparse
+import gc
 import math
 import os
 import os.path as osp
@@ -65,7 +67,7 @@ def parse_args(argv=None):
     from mmengine.config import DictAction
     parser = argparse.ArgumentParser(description='Run a config through the Runner for a few iterations on '
                                      'synthetic data (see the module docstring).')
-    parser.add_argument('config', help='config file')
+    parser.add_argument('configs', nargs='+', metavar='CONFIG', help='config file(s), run one after the other')
     parser.add_argument('--iters', type=int, default=2, help='training iterations (default 2)')
     parser.add_argument('--batch-size', type=int, default=2, help='images per process (default 2)')
     parser.add_argument('--amp', action='store_true', help="mmengine's AmpOptimWrapper (CUDA only)")
@@ -78,6 +80,7 @@ def parse_args(argv=None):
                         help='replace the (w, h) scale(s) of every *Resize transform of the train pipelines '
                         '(the detection resizes) by (W, H): a smaller image for a CPU run')
     parser.add_argument('--num-workers', type=int, default=0, help='dataloader workers (default 0)')
+    parser.add_argument('--summary', help='write a Markdown table of the results here')
     parser.add_argument('--launcher', choices=('none', 'pytorch', 'slurm', 'mpi'), default='none')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default={}, metavar='KEY=VALUE',
@@ -276,7 +279,7 @@ def dry_run_config(cfg, args, work_dir: str, rank: int, world_size: int) -> List
     cfg.resume = False
     if isinstance(cfg.get('visualizer'), dict):
         # a named visualizer (mmdet's 'visualizer') is a process-wide instance: give each run its own
-        cfg.visualizer.name = f'dry_run_{Path(args.config).stem}_{uuid.uuid4().hex[:8]}'
+        cfg.visualizer.name = f'dry_run_{Path(cfg.filename).stem}_{uuid.uuid4().hex[:8]}'
     for stage in ('val', 'test'):
         for key in (f'{stage}_dataloader', f'{stage}_cfg', f'{stage}_evaluator'):
             cfg[key] = None
@@ -393,37 +396,43 @@ def default_work_dir(config: str, distributed: bool) -> str:
     return tempfile.mkdtemp(prefix=f'mixplugins-dry-run-{Path(config).stem}-')
 
 
-def run(argv=None) -> dict:
-    """Dry-run one config; returns a summary dict (``line`` is the final report line). Raises on failure."""
-    args = parse_args(argv)
+def prepare(args) -> str:
+    """Device and launcher settings shared by every config of one invocation; returns the device."""
     device = select_device(args.device)
     if args.amp and device != 'cuda':
         raise RuntimeError("--amp uses mmengine's AmpOptimWrapper (fp16 autocast with a loss scaler), which "
                            'needs CUDA; run it with --device cuda on a GPU machine')
-    distributed = args.launcher != 'none'
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
-    rank, world_size = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
+    import mixplugins  # noqa: F401  (registration; CPU distributed shim; collate scope fix)
+    return device
 
-    import mixplugins  # noqa: F401  (registration; CPU distributed shim)
+
+def run_config(args, config: str, device: str) -> dict:
+    """Dry-run ``config``; returns a summary dict (``line`` is the final report line). Raises on failure."""
     from mmengine.config import Config
     from mmengine.dist import barrier, is_main_process
     from mmengine.model import is_model_wrapper
     from mmengine.registry import RUNNERS
     from mmengine.runner import Runner
 
-    cfg = Config.fromfile(args.config)
+    distributed = args.launcher != 'none'
+    rank, world_size = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
+    cfg = Config.fromfile(config)
     # The config is logged and dumped without yapf formatting (cosmetic; 3-10 s of CPU per run). MMEngine 0.10's
     # Config.fromfile drops its format_python_code argument for plain configs: set the flag pretty_text reads.
     object.__setattr__(cfg, '_format_python_code', False)
     cfg.merge_from_dict(args.cfg_options)
-    work_dir = args.work_dir or default_work_dir(args.config, distributed)
+    if args.work_dir:
+        work_dir = args.work_dir if len(args.configs) == 1 else osp.join(args.work_dir, Path(config).stem)
+    else:
+        work_dir = default_work_dir(config, distributed)
     os.makedirs(work_dir, exist_ok=True)
     start = time.perf_counter()
     try:
         notes = dry_run_config(cfg, args, work_dir, rank, world_size)
         if not distributed:
-            cfg.experiment_name = f'dry_run_{Path(args.config).stem}_{uuid.uuid4().hex[:8]}'
+            cfg.experiment_name = f'dry_run_{Path(config).stem}_{uuid.uuid4().hex[:8]}'
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
         recorder = make_recorder()
         runner.register_hook(recorder)
@@ -438,16 +447,17 @@ def run(argv=None) -> dict:
         precision = 'AMP fp16' if args.amp else 'fp32'
         launch = f', {world_size} processes ({args.launcher})' if distributed else ''
         losses = ', '.join(f'{k}={v:.4g}' for k, v in recorder.losses[-1].items())
-        line = (f'dry run OK: {args.config}, {args.iters} iters x batch {args.batch_size} on {device} '
-                f'({precision}){launch} in {time.perf_counter() - start:.1f} s: model {type(model).__name__}, '
+        seconds = time.perf_counter() - start
+        line = (f'dry run OK: {config}, {args.iters} iters x batch {args.batch_size} on {device} '
+                f'({precision}){launch} in {seconds:.1f} s: model {type(model).__name__}, '
                 f'optimizer {type(optim.optimizer).__name__} ({type(optim).__name__}), scheduler '
                 f"[{', '.join(type(s).__name__ for s in scheduler_list)}], hooks [{', '.join(hooks)}], "
                 f'inputs {recorder.inputs}, finite losses: {losses}')
         for note in notes:
             print(f'[dry run] {note}')
         print(line, flush=True)
-        return dict(line=line, notes=notes, losses=recorder.losses, inputs=recorder.inputs, hooks=hooks,
-                    device=device)
+        return dict(config=config, ok=True, line=line, notes=notes, losses=recorder.losses, inputs=recorder.inputs,
+                    hooks=hooks, device=device, seconds=seconds, last_losses=losses)
     finally:
         if not args.work_dir:
             if distributed:
@@ -456,18 +466,57 @@ def run(argv=None) -> dict:
                 shutil.rmtree(work_dir, ignore_errors=True)
 
 
+def run(argv=None) -> dict:
+    """Dry-run the one config of ``argv`` (see :func:`run_config`)."""
+    args = parse_args(argv)
+    if len(args.configs) != 1:
+        raise ValueError(f'run() takes one config, got {len(args.configs)}; main() runs several')
+    return run_config(args, args.configs[0], prepare(args))
+
+
+def summary_markdown(results: List[dict], args, device: str) -> str:
+    """A Markdown table of the results of one invocation."""
+    precision = 'AMP fp16' if args.amp else 'fp32'
+    ok = sum(r['ok'] for r in results)
+    lines = [f'{ok} of {len(results)} configs OK: {args.iters} iterations x batch {args.batch_size} per process '
+             f"on {device} ({precision}), launcher {args.launcher}, {os.environ.get('WORLD_SIZE', 1)} process(es).",
+             '', '| config | result | seconds | last losses / error |', '|---|---|---:|---|']
+    for r in results:
+        detail = (r['last_losses'] if r['ok'] else r['error']).replace('|', '/').replace('\n', ' ')
+        lines.append(f"| `{r['config']}` | {'OK' if r['ok'] else 'FAILED'} | {r['seconds']:.1f} | {detail} |")
+    return '\n'.join(lines) + '\n'
+
+
 def main(argv=None) -> int:
-    """:func:`run` with the exit status: 0, or 1 after the traceback and a ``dry run FAILED`` line."""
+    """Dry-run every config of ``argv`` in this process; each failure prints its traceback and a
+    ``dry run FAILED: CONFIG: ...`` line. Returns the exit status: 0 when all passed, else 1."""
+    args = parse_args(argv)
     try:
-        run(argv)
-    except SystemExit:
-        raise
-    except Exception as error:  # noqa: BLE001  (every failure gets the one-line report)
-        traceback.print_exc()
-        config = next((a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith('-')), '?')
-        print(f'dry run FAILED: {config}: {type(error).__name__}: {error}', flush=True)
+        device = prepare(args)
+    except Exception as error:  # noqa: BLE001  (one clear line)
+        print(f"dry run FAILED: {' '.join(args.configs)}: {type(error).__name__}: {error}", flush=True)
         return 1
-    return 0
+    results = []
+    for config in args.configs:
+        start = time.perf_counter()
+        try:
+            results.append(run_config(args, config, device))
+        except Exception as error:  # noqa: BLE001  (every failure gets the one-line report)
+            traceback.print_exc()
+            message = f'{type(error).__name__}: {error}'
+            print(f'dry run FAILED: {config}: {message}', flush=True)
+            results.append(dict(config=config, ok=False, error=message, seconds=time.perf_counter() - start))
+        finally:
+            gc.collect()
+            if device == 'cuda':
+                import torch
+                torch.cuda.empty_cache()
+    if len(results) > 1:
+        print(f"dry run: {sum(r['ok'] for r in results)} of {len(results)} configs OK", flush=True)
+    if args.summary and int(os.environ.get('RANK', 0)) == 0:
+        Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.summary).write_text(summary_markdown(results, args, device))
+    return 0 if all(r['ok'] for r in results) else 1
 
 
 if __name__ == '__main__':
