@@ -511,11 +511,11 @@ def main(argv=None) -> int:
             if device == 'cuda':
                 import torch
                 torch.cuda.empty_cache()
+        if args.summary and int(os.environ.get('RANK', 0)) == 0:  # after every config: a killed run keeps its part
+            Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.summary).write_text(summary_markdown(results, args, device))
     if len(results) > 1:
         print(f"dry run: {sum(r['ok'] for r in results)} of {len(results)} configs OK", flush=True)
-    if args.summary and int(os.environ.get('RANK', 0)) == 0:
-        Path(args.summary).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.summary).write_text(summary_markdown(results, args, device))
     return 0 if all(r['ok'] for r in results) else 1
 
 
