@@ -143,7 +143,7 @@ def test_pretrained_backbone_gets_random_weights_under_its_prefix(tmp_path):
                           '--no-checkpoint', '--work-dir', str(work_dir)])
     assert 'BackboneCheckpointHook' in result['hooks']
     assert result['notes'][1].startswith('Pretrained no/such/backbone.pth of backbone -> random weights ')
-    state = torch.load(work_dir / 'random_pretrained_0.pth')['state_dict']
+    state = torch.load(work_dir / 'random_weights' / 'rank0' / 'random_pretrained_0.pth')['state_dict']
     assert 'backbone.conv1.weight' in state and all(k.startswith('backbone.') for k in state)
 
 

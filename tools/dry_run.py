@@ -54,10 +54,10 @@ if str(TOOLS.parent) not in sys.path:
 if str(TOOLS) not in sys.path:
     sys.path.insert(0, str(TOOLS))
 
-# Raw image (height, width) of the data sets whose images have a fixed size; the others get DEFAULT_IMG_SHAPE
-# (an ImageNet / VOC-sized landscape image: the pipelines resize or crop it).
 from benchmark import find_num_classes, load_config  # noqa: E402  (load_config: pretrained_mixer_from)
 
+# Raw image (height, width) of the data sets whose images have a fixed size; the others get DEFAULT_IMG_SHAPE
+# (an ImageNet / VOC-sized landscape image: the pipelines resize or crop it).
 RAW_IMG_SHAPES = dict(CIFAR10=(32, 32), CIFAR100=(32, 32))
 DEFAULT_IMG_SHAPE = (375, 500)
 OBJECTS_PER_IMAGE = 3
@@ -166,14 +166,14 @@ def synthesize_train_data(cfg, total: int, work_dir: str, rank: int, img_shape=N
         pipeline = list(leaf.get('pipeline', []))
         loads_files = any(str(t.get('type', '')).startswith('LoadImageFrom') for t in pipeline)
         shape = tuple(img_shape or RAW_IMG_SHAPES.get(leaf['type'], DEFAULT_IMG_SHAPE))
-        size = total // len(leaves) + (1 if i < total % len(leaves) else 0)
+        size = max(total // len(leaves) + (1 if i < total % len(leaves) else 0), 1)
         image_dir = osp.join(work_dir, 'synthetic_images', f'rank{rank}', f'dataset{i}') if loads_files else None
-        synthetic = dict(type='SyntheticDataset', num_samples=max(size, 1), img_shape=shape,
+        synthetic = dict(type='SyntheticDataset', num_samples=size, img_shape=shape,
                          num_classes=num_classes, num_instances=OBJECTS_PER_IMAGE if is_detection else 0,
                          image_dir=image_dir, seed=i, metainfo=metainfo, pipeline=pipeline)
         leaf.clear()
         leaf.update(synthetic)
-        notes.append(f'{cls.__name__} -> {max(size, 1)} synthetic {shape[0]}x{shape[1]} '
+        notes.append(f'{cls.__name__} -> {size} synthetic {shape[0]}x{shape[1]} '
                      f"{'jpg files' if loads_files else 'arrays'}"
                      + (f', {num_classes} classes' if num_classes else ''))
     return notes
@@ -306,20 +306,25 @@ def dry_run_config(cfg, args, work_dir: str, rank: int, world_size: int) -> List
             raise ValueError('--img-scale: the train pipelines have no *Resize transform with a (w, h) scale')
         notes.append(f'--img-scale: {changed} resize transform(s) set to {tuple(args.img_scale)}')
 
-    hooks = cfg.setdefault('default_hooks', {})
-    if hooks.get('logger'):
-        hooks.logger.interval = 1
-        # each iteration's own values, not running means
-        cfg.log_processor = dict(cfg.get('log_processor') or {}, window_size=1)
+    if not cfg.get('default_hooks'):
+        cfg.default_hooks = dict()
+    hooks = cfg.default_hooks
+    if not hooks.get('logger'):
+        hooks.logger = dict(type='LoggerHook')
+    hooks.logger.interval = 1
+    cfg.log_processor = dict(cfg.get('log_processor') or {}, window_size=1)  # each iteration's own values
     if args.no_checkpoint:
         hooks.checkpoint = None
     elif hooks.get('checkpoint'):
         hooks.checkpoint.interval = args.iters
+    # files of random weights, one directory per process (DDP broadcasts rank 0's weights when it wraps the model)
+    substitutes = osp.join(work_dir, 'random_weights', f'rank{rank}')
+    os.makedirs(substitutes, exist_ok=True)
     if cfg.get('pretrained_mixer') and not osp.isfile(cfg.pretrained_mixer):
-        path = export_untrained_mixer(cfg, args.cfg_options, osp.join(work_dir, 'untrained_mixer.pth'))
+        path = export_untrained_mixer(cfg, args.cfg_options, osp.join(substitutes, 'untrained_mixer.pth'))
         notes.append(f'pretrained_mixer {cfg.pretrained_mixer} -> untrained Mixer of '
                      f'{cfg.pretrained_mixer_from}: {path}')
-    notes += random_pretrained_weights(cfg, work_dir)
+    notes += random_pretrained_weights(cfg, substitutes)
     if args.amp:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
@@ -362,6 +367,7 @@ def make_recorder():
 
 
 def check_losses(losses: List[Dict[str, float]], iters: int) -> None:
+    """Raise unless ``iters`` iterations each logged values and all of them are finite."""
     if len(losses) != iters:
         raise RuntimeError(f'the train loop ran {len(losses)} iterations, expected {iters}')
     for i, values in enumerate(losses, 1):
