@@ -64,6 +64,9 @@ def test_dry_run_real_scale_config(config):
 
 
 # ------------------------------------------------------------------------------------------ tool parts
+# A tiny classifier config with what the dry run changes: a wrapped CIFAR data set that is not on disk, workers,
+# val loop, 100 epochs, logger / checkpoint intervals; and the collate_fn with '_scope_' that an mmpretrain:: base
+# leaves (it fails at the first batch without mixplugins.utils.config_compat).
 TINY_CLASSIFIER = """
 default_scope = 'mmpretrain'
 model = dict(
