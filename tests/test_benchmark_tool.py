@@ -82,11 +82,12 @@ def test_config_policy_and_mixer_against_base(tmp_path, classifier_cfg):
         row = rows[name]
         assert row['kind'] == kind and row['n'] == 4 and all(t > 0 for t in row['times_s'])
         assert row['ratio'] == pytest.approx(row['median_s'] / base['median_s'])
+        assert row['images_per_s'] == pytest.approx(4 / row['median_s'])  # batch 4
         assert row['within_limit'] == (row['ratio'] <= 0.5)
     assert json.loads((tmp_path / 'r.json').read_text())['results'][1]['name'] == classifier_cfg
     text = doc.read_text()
     assert '<!-- bench:unit -->' in text and 'python tools/benchmark.py ' in text and '--section unit' in text
-    assert '`CutMixPolicy(alpha=1.0)`' in text and 'load average' in text
+    assert '`CutMixPolicy(alpha=1.0)`' in text and 'load average' in text and '| images/s |' in text
     assert '--policy "dict(type=\'CutMixPolicy\', alpha=1.0)"' in text
 
 

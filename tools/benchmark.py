@@ -39,8 +39,9 @@ Targets (any number, each compared with ``--base``):
 Timing: every target (base first) runs ``--warmup`` iterations; then ``--rounds`` rounds, each running
 ``--iters`` iterations of every target in turn (order reversed every other round, A B / B A), each iteration
 timed on its own (with a device synchronise). Reported: median seconds per iteration over all timed
-iterations, the interquartile range, and ``ratio`` = median(target) / median(reference), the reference being
-the base, or with ``--peers`` a policy's fastest peer. ``--limit R`` adds a pass/fail column ``ratio <= R``.
+iterations, the throughput ``images/s`` = batch size / median, the interquartile range, and ``ratio`` =
+median(target) / median(reference), the reference being the base, or with ``--peers`` a policy's fastest peer.
+``--limit R`` adds a pass/fail column ``ratio <= R``.
 
 Memory (``--memory subprocess``, the default): each target is built again in a fresh subprocess and runs
 ``--memory-iters`` iterations. On CPU the peak resident set size (VmHWM) is read after the iterations, having
@@ -244,26 +245,9 @@ class ConfigTarget(Target):
         earlier export)."""
         import tempfile
 
-        from mmpretrain.registry import MODELS
-
-        from mixplugins.models.mixing.pretrained_mixer import export_pretrained_mixer
-        source = load_config(cfg.pretrained_mixer_from, self.settings.get('cfg_options'))
-        content = export_pretrained_mixer(source.model, MODELS.build(source.model).state_dict())
+        from dry_run import export_untrained_mixer
         self.mixer_file = tempfile.NamedTemporaryFile(suffix='.pth')
-        torch.save(content, self.mixer_file.name)
-
-        def point(node):
-            if isinstance(node, dict):
-                for key, value in node.items():
-                    if key == 'checkpoint' and value == cfg.pretrained_mixer:
-                        node[key] = self.mixer_file.name
-                    else:
-                        point(value)
-            elif isinstance(node, (list, tuple)):
-                for value in node:
-                    point(value)
-
-        point(cfg.model)
+        export_untrained_mixer(cfg, self.settings.get('cfg_options'), self.mixer_file.name)
 
     def step(self):
         self.model.train_step(self.data, self.optim_wrapper)
@@ -466,16 +450,17 @@ def quartiles(values: List[float]):
 
 
 def summarise(specs: List[dict], times: Dict[str, List[float]], memory: Dict[str, dict],
-              details: Dict[str, dict], limit: Optional[float]) -> List[dict]:
-    """One row per target; a target with ``compare_with`` gets ``ratio`` = its median / the smallest median
-    among those (its ``reference``)."""
+              details: Dict[str, dict], limit: Optional[float], batch_size: int) -> List[dict]:
+    """One row per target; ``images_per_s`` = batch size / median seconds per iteration; a target with
+    ``compare_with`` gets ``ratio`` = its median / the smallest median among those (its ``reference``)."""
     medians = {name: statistics.median(values) for name, values in times.items()}
     rows = []
     for spec in specs:
         name = spec['name']
         q1, q3 = quartiles(times[name])
         row = dict(name=name, kind=spec['kind'], role=spec.get('role', 'target'), median_s=medians[name],
-                   q1_s=q1, q3_s=q3, n=len(times[name]), times_s=times[name], **details.get(name, {}))
+                   q1_s=q1, q3_s=q3, n=len(times[name]), times_s=times[name],
+                   images_per_s=batch_size / medians[name], **details.get(name, {}))
         if spec.get('compare_with'):
             reference = min(spec['compare_with'], key=medians.get)
             row.update(reference=reference, ratio=medians[name] / medians[reference])
@@ -493,7 +478,8 @@ def _fmt(value, pattern):
 
 
 def table_lines(rows: List[dict], limit: Optional[float]) -> List[str]:
-    header = ['target', 'kind', 'median s/iter', 'IQR s', 'ratio to reference', 'reference', 'peak RSS MB',
+    header = ['target', 'kind', 'median s/iter', 'images/s', 'IQR s', 'ratio to reference', 'reference',
+              'peak memory MB',
               'step memory MB']
     if limit is not None:
         header.append(f'ratio <= {limit:g}')
@@ -503,7 +489,7 @@ def table_lines(rows: List[dict], limit: Optional[float]) -> List[str]:
         reference = row.get('reference')
         cells = [f"`{row['name']}`" + (' (base)' if row['role'] == 'base' else ''),
                  row['kind'] + (', on a copy' if row.get('changes_input') else ''),
-                 f"{row['median_s']:.4f}", f"{row['q1_s']:.4f}-{row['q3_s']:.4f}",
+                 f"{row['median_s']:.4f}", f"{row['images_per_s']:.1f}", f"{row['q1_s']:.4f}-{row['q3_s']:.4f}",
                  _fmt(row.get('ratio'), '{:.4f}') + (f" ({row['ratio']:.2%})" if 'ratio' in row else ''),
                  '-' if reference is None else 'base' if roles[reference] == 'base' else f'`{reference}`',
                  _fmt(row.get('peak_mb'), '{:.0f}'), _fmt(row.get('step_mb'), '{:.0f}')]
@@ -673,6 +659,8 @@ def shell_quote(arg: str) -> str:
 
 def environment(device: str, load_before_timing: float) -> dict:
     """Machine description; the 1-minute load averages tell how shared the machine was."""
+    if device.startswith('cuda'):
+        device = f'{device} ({torch.cuda.get_device_name(torch.device(device))})'
     return dict(device=device, cpu=platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
                 torch=torch.__version__, torch_threads=torch.get_num_threads(),
                 python=platform.python_version(), load_before_timing=load_before_timing,
@@ -717,7 +705,7 @@ def main(argv=None):
         map(shell_quote, arguments))
     report = dict(command=command, date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
                   settings=settings, environment=env, notes=notes,
-                  results=summarise(specs, times, memory, details, args.limit))
+                  results=summarise(specs, times, memory, details, args.limit, args.batch_size))
     markdown = markdown_report(report)
     print('\n' + markdown)
     if args.json:

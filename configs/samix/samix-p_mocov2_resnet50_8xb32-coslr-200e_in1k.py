@@ -1,11 +1,13 @@
 # SAMix^P for MoCo v2, ResNet-50, ImageNet-1k, 200 epochs (004_efcde85b9ca00546.txt sec. 3.2, 4.2): a SAMix-I
 # Mixer pre-trained once on IN-1k with ResNet-50 generates the mixtures frozen: no Mixer loss, no backward
-# through it. Export it with
+# through it. Train it with pretrained_mixer_from and export it:
+#   tools/dist_train.sh configs/samix_r50_in1k.py 8
 #   python tools/model_converters/export_mixer.py work_dirs/samix_r50_in1k/epoch_100.pth \
 #       work_dirs/pretrained_mixers/samix-i_r50_in1k_mixer.pth --allow-unsafe-pickle
 _base_ = '../samix_r50_in1k.py'
 
 pretrained_mixer = 'work_dirs/pretrained_mixers/samix-i_r50_in1k_mixer.pth'
+pretrained_mixer_from = 'configs/samix_r50_in1k.py'  # the config it was trained by
 # Online loss: SAMix-I's, clean MoCo infoNCE + mixup infoNCE of the Mixer's mixtures (clean_loss_weight=1,
 # mix_loss_weight=1). SAMix^P only replaces the online-trained Mixer by a pre-trained frozen one (004 sec. 3.2,
 # "Pre-trained pipeline v.s. Online pipeline"); the online networks keep the SAMix objective of step (3) of the
