@@ -223,7 +223,8 @@ def test_extract_reads_a_full_mmengine_checkpoint_only_with_the_opt_in(tmp_path)
 def test_extract_errors(tmp_path):
     path = str(tmp_path / 'head_only.pth')
     torch.save(dict(state_dict={'head.fc.weight': torch.zeros(2), 'neck.fc.bias': torch.zeros(2)}), path)
-    with pytest.raises(KeyError, match=r"--prefix='backbone\.' matches no key.*'head\.' \(1 keys\), 'neck\.' \(1 keys\)"):
+    with pytest.raises(KeyError,
+                       match=r"--prefix='backbone\.' matches no key.*'head\.' \(1 keys\), 'neck\.' \(1 keys\)"):
         extractor.extract_backbone_weights(path, str(tmp_path / 'out.pth'))
     assert not osp.exists(tmp_path / 'out.pth')
     missing = str(tmp_path / 'nope.pth')
