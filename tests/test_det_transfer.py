@@ -19,7 +19,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from det_data import CLASSES, make_coco, make_voc, tiny_config
+from helpers.det_data import CLASSES, make_coco, make_voc, tiny_config
 from mixplugins.utils.checkpoint import check_pretrained_init
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
