@@ -27,7 +27,7 @@ from mmengine.runner import Runner, set_random_seed
 from mmpretrain.registry import MODELS
 
 import mixplugins  # noqa: F401
-from conftest import REPO
+from helpers import REPO
 from mixplugins.engine import BF16AmpOptimWrapper
 from mixplugins.models import losses as LF
 from mixplugins.models.mixers import adjust_mask_mean, mask_loss

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from ssl_models import NO_MIX, build, fixed_lam, run_loss, upstream_and, views
+from helpers.ssl_models import NO_MIX, build, fixed_lam, run_loss, upstream_and, views
 
 from mixplugins.models.algorithms.base_mix_ssl import MixMoCoMixin, MixSimCLRMixin, mixture_weights
 from mixplugins.models.mixing import MixResult

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 import torch.nn.functional as F
-from ssl_models import BASE_CFGS, NO_MIX, build, fixed_lam, run_loss, total, upstream_and, views
+from helpers.ssl_models import BASE_CFGS, NO_MIX, build, fixed_lam, run_loss, total, upstream_and, views
 
 from mixplugins.models.algorithms.base_mix_ssl import MixMoCoMixin, MixSimCLRMixin, unmix_policy
 from mixplugins.models.mixing import CutMixPolicy, MixResult

@@ -2,7 +2,7 @@
 # methods.md sec. 6): SAMix-I plus ODC-style online clustering of a memory of momentum keys over the 1,281,167
 # training images, C = 200 clusters (004 sec. 4.3), Mixer loss pBCE + eta * mixup CE on the pseudo labels
 # through a cluster head trained on the keys. Memory: 1,281,167 x 128 floats (0.66 GB) per process.
-_base_ = '../samix_r50_in1k.py'
+_base_ = 'samix-i_resnet50_8xb32-coslr-200e_in1k.py'
 
 model = dict(
     mixer_local_loss='pbce',

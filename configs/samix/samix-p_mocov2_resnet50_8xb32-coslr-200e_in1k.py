@@ -4,7 +4,7 @@
 #   tools/dist_train.sh configs/samix_r50_in1k.py 8
 #   python tools/model_converters/export_mixer.py work_dirs/samix_r50_in1k/epoch_100.pth \
 #       work_dirs/pretrained_mixers/samix-i_r50_in1k_mixer.pth --allow-unsafe-pickle
-_base_ = '../samix_r50_in1k.py'
+_base_ = 'samix-i_resnet50_8xb32-coslr-200e_in1k.py'
 
 pretrained_mixer = 'work_dirs/pretrained_mixers/samix-i_r50_in1k_mixer.pth'
 pretrained_mixer_from = 'configs/samix_r50_in1k.py'  # the config it was trained by

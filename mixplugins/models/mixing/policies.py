@@ -82,7 +82,6 @@ class FMixPolicy(BaseMixPolicy):
     Args:
         decay_power: spectral decay power of the grey image (FMix default 3).
     """
-    mix_fn = staticmethod(MF.fmix)
 
     def __init__(self, alpha: float = 1.0, pairing: str = 'flip', per_sample_lam: bool = False,
                  decay_power: float = 3.0):
