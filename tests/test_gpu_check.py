@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, free_port
+from helpers import REPO, free_port
 
 pytestmark = pytest.mark.slow
 
