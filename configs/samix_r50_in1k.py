@@ -3,8 +3,9 @@
 #   mim train mmpretrain configs/samix_r50_in1k.py --launcher pytorch --gpus 8
 # Upstream MoCo v2 recipe (model, queue 65536, t = 0.2, SGD lr 0.03 cosine, 200 epochs; its arguments kept) plus
 # the online Mixer on the momentum encoder's stage 3 (l = 3: 1024 x 14 x 14 at 224 px), lam ~ Beta(2, 2),
-# eta = 0.5, beta 0.1 -> 0 linear, momentum m = 1 - model.momentum = 0.999 -> 1 cosine. The Mixer is trained by the same SGD in its own parameter group (no
-# weight decay); its loss reaches only the Mixer (frozen momentum encoder), the online loss only the network.
+# eta = 0.5, beta 0.1 -> 0 linear, momentum m = 1 - model.momentum = 0.999 -> 1 cosine. The Mixer is trained by
+# the same SGD in its own parameter group (no weight decay); its loss reaches only the Mixer (frozen momentum
+# encoder), the online loss only the network.
 _base_ = 'mmpretrain::mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
 
 custom_imports = dict(imports=['mixplugins'], allow_failed_imports=False)

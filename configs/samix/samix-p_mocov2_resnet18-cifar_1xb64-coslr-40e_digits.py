@@ -1,7 +1,7 @@
 # SAMix^P for MoCo v2 on the embedded digits, CPU-sized (004_efcde85b9ca00546.txt sec. 3.2): the MoCo v2 digits
 # recipe of SAMix-I (model, data, schedule, m 0.99 -> 1) with the Mixer of a finished SAMix-I run loaded frozen as
-# the mixing policy (no Mixer loss, no backward through it). tools/make_results.py exports the Mixer file, if missing, from its run of
-# pretrained_mixer_from; by hand:
+# the mixing policy (no Mixer loss, no backward through it). tools/make_results.py exports the Mixer file, if
+# missing, from its run of pretrained_mixer_from; by hand:
 #   python tools/model_converters/export_mixer.py work_dirs/samix-i_digits/epoch_8.pth \
 #       work_dirs/pretrained_mixers/samix-i_r18-cifar_digits_mixer.pth --allow-unsafe-pickle
 _base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
