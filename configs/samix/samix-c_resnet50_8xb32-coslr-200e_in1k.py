@@ -5,8 +5,8 @@
 _base_ = 'samix-i_resnet50_8xb32-coslr-200e_in1k.py'
 
 model = dict(
-    mixer_local_loss='pbce',
-    mixer_global_loss='ce',
+    loss_local=dict(type='PairwiseBCELoss'),
+    loss_global=dict(type='MixupSoftCrossEntropyLoss'),
     clustering=dict(num_samples=1281167, num_clusters=200, momentum=0.5, update_interval=500),
     cluster_head=dict(type='ClusterHead', loss_weight=1.0))
 # ODC's start: k-means of the keys of the whole training set before the first iteration (one no-grad pass of
