@@ -150,9 +150,9 @@ def test_pretrained_backbone_gets_random_weights_under_its_prefix(tmp_path):
     assert 'backbone.conv1.weight' in state and all(k.startswith('backbone.') for k in state)
 
 
-def test_amp_needs_cuda(tmp_path):
-    with pytest.raises(RuntimeError, match='AmpOptimWrapper.*needs CUDA'):
-        dry_run.run([tiny_config(tmp_path), '--amp', '--device', 'cpu'])
+def test_amp_on_cpu_is_bf16(tmp_path):
+    result = dry_run.run([tiny_config(tmp_path), '--amp', '--device', 'cpu', '--iters', '1', '--no-checkpoint'])
+    assert ' on cpu (AMP bf16) in ' in result['line'] and 'optimizer SGD (BF16AmpOptimWrapper)' in result['line']
 
 
 def test_argument_errors(tmp_path, capsys):

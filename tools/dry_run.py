@@ -27,7 +27,8 @@ and custom hooks, train loop type, sampler, collate function and the train pipel
   ``C4PretrainedCheckHook`` run on these files;
 * the work dir is a temporary directory (removed afterwards) unless ``--work-dir``; the logger prints every
   iteration; the checkpoint hook saves once, at the end (``--no-checkpoint``: no checkpoint hook);
-* ``--amp``: mmengine's ``AmpOptimWrapper`` (fp16, dynamic loss scale), as ``tools/train.py --amp``; CUDA only.
+* ``--amp``: as ``tools/train.py --amp`` (:func:`mixplugins.engine.use_amp`): mmengine's ``AmpOptimWrapper`` (fp16,
+  dynamic loss scale) on CUDA, ``BF16AmpOptimWrapper`` (bf16 autocast) on the CPU.
 
 It prints the losses of every iteration (MMEngine's logger) and one final line, ``dry run OK: ...`` with the
 model, optimizer, schedulers, hooks, input shapes and the last losses (all finite), or ``dry run FAILED: ...``
@@ -70,7 +71,7 @@ def parse_args(argv=None):
     parser.add_argument('configs', nargs='+', metavar='CONFIG', help='config file(s), run one after the other')
     parser.add_argument('--iters', type=int, default=2, help='training iterations (default 2)')
     parser.add_argument('--batch-size', type=int, default=2, help='images per process (default 2)')
-    parser.add_argument('--amp', action='store_true', help="mmengine's AmpOptimWrapper (CUDA only)")
+    parser.add_argument('--amp', action='store_true', help="mixed precision: fp16 AmpOptimWrapper on CUDA, bf16 on CPU")
     parser.add_argument('--device', choices=('cpu', 'cuda'), help='default: cuda if available, else cpu')
     parser.add_argument('--work-dir', help='keep logs and checkpoint here (default: a temporary directory)')
     parser.add_argument('--no-checkpoint', action='store_true', help='remove the checkpoint hook')
@@ -271,7 +272,7 @@ def random_pretrained_weights(cfg, directory: str) -> List[str]:
             f'{files[path]}' for path in sorted(files)]
 
 
-def dry_run_config(cfg, args, work_dir: str, rank: int, world_size: int) -> List[str]:
+def dry_run_config(cfg, args, work_dir: str, rank: int, world_size: int, device: str) -> List[str]:
     """Apply the dry-run changes of the module docstring to ``cfg`` in place; returns notes on what was
     replaced."""
     cfg.work_dir = work_dir
@@ -326,8 +327,8 @@ def dry_run_config(cfg, args, work_dir: str, rank: int, world_size: int) -> List
                      f'{cfg.pretrained_mixer_from}: {path}')
     notes += random_pretrained_weights(cfg, substitutes)
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        from mixplugins.engine import use_amp
+        use_amp(cfg, device)
     return notes
 
 
@@ -405,13 +406,17 @@ def default_work_dir(config: str, distributed: bool) -> str:
 def prepare(args) -> str:
     """Device and launcher settings shared by every config of one invocation; returns the device."""
     device = select_device(args.device)
-    if args.amp and device != 'cuda':
-        raise RuntimeError("--amp uses mmengine's AmpOptimWrapper (fp16 autocast with a loss scaler), which "
-                           'needs CUDA; run it with --device cuda on a GPU machine')
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     import mixplugins  # noqa: F401  (registration; CPU distributed shim; collate scope fix)
     return device
+
+
+def precision_name(args, device: str) -> str:
+    """``fp32``, or with ``--amp`` what :func:`mixplugins.engine.use_amp` selects on ``device``."""
+    if not args.amp:
+        return 'fp32'
+    return 'AMP fp16' if device == 'cuda' else 'AMP bf16'
 
 
 def run_config(args, config: str, device: str) -> dict:
@@ -436,7 +441,7 @@ def run_config(args, config: str, device: str) -> dict:
     os.makedirs(work_dir, exist_ok=True)
     start = time.perf_counter()
     try:
-        notes = dry_run_config(cfg, args, work_dir, rank, world_size)
+        notes = dry_run_config(cfg, args, work_dir, rank, world_size, device)
         if not distributed:
             cfg.experiment_name = f'dry_run_{Path(config).stem}_{uuid.uuid4().hex[:8]}'
         runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
@@ -450,7 +455,7 @@ def run_config(args, config: str, device: str) -> dict:
         scheduler_list = (schedulers if isinstance(schedulers, list)
                           else [s for group in (schedulers or {}).values() for s in group])
         hooks = [type(h).__name__ for h in runner.hooks if h is not recorder]
-        precision = 'AMP fp16' if args.amp else 'fp32'
+        precision = precision_name(args, device)
         launch = f', {world_size} processes ({args.launcher})' if distributed else ''
         losses = ', '.join(f'{k}={v:.4g}' for k, v in recorder.losses[-1].items())
         seconds = time.perf_counter() - start
@@ -482,7 +487,7 @@ def run(argv=None) -> dict:
 
 def summary_markdown(results: List[dict], args, device: str) -> str:
     """A Markdown table of the results of one invocation."""
-    precision = 'AMP fp16' if args.amp else 'fp32'
+    precision = precision_name(args, device)
     ok = sum(r['ok'] for r in results)
     lines = [f'{ok} of {len(results)} configs OK: {args.iters} iterations x batch {args.batch_size} per process '
              f"on {device} ({precision}), launcher {args.launcher}, {os.environ.get('WORLD_SIZE', 1)} process(es).",

@@ -13,6 +13,7 @@ from mmengine.utils import digit_version
 from mmengine.utils.dl_utils import TORCH_VERSION
 
 import mixplugins  # noqa: F401  (registers mixplugins modules; CPU distributed shim)
+from mixplugins.engine import use_amp
 from mixplugins.utils.data_check import TRAIN_KEYS, MissingDataError, check_data_roots
 
 
@@ -95,11 +96,8 @@ def merge_args(cfg, args):
                                 osp.splitext(osp.basename(args.config))[0])
 
     # enable automatic-mixed-precision training
-    if args.amp is True and torch.cuda.is_available():
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-    elif args.amp is True:  # MMEngine's AmpOptimWrapper needs CUDA: bf16 autocast on the CPU instead
-        cfg.optim_wrapper.type = 'BF16AmpOptimWrapper'
+    if args.amp is True:  # fp16 on CUDA; MMEngine's AmpOptimWrapper needs CUDA, so bf16 autocast elsewhere
+        use_amp(cfg, 'cuda' if torch.cuda.is_available() else 'cpu')
 
     # resume training
     if args.resume == 'auto':

@@ -21,3 +21,15 @@ class BF16AmpOptimWrapper(OptimWrapper):
         device_type = next(model.parameters()).device.type
         with super().optim_context(model), torch.autocast(device_type=device_type, dtype=torch.bfloat16):
             yield
+
+
+def use_amp(cfg, device_type: str) -> str:
+    """``--amp`` of ``tools/train.py`` and ``tools/dry_run.py``: on CUDA, MMEngine's ``AmpOptimWrapper`` (fp16
+    autocast, dynamic loss scale); elsewhere :class:`BF16AmpOptimWrapper`. Sets ``cfg.optim_wrapper`` in place and
+    returns the precision's name (``'AMP fp16'`` or ``'AMP bf16'``)."""
+    if device_type == 'cuda':
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        return 'AMP fp16'
+    cfg.optim_wrapper.type = 'BF16AmpOptimWrapper'
+    return 'AMP bf16'
