@@ -63,7 +63,7 @@ def inverse_pairing(index: torch.Tensor) -> torch.Tensor:
 
 def mixture_weights(lam: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """N x N weights ``W[k, c]`` of image ``c`` in mixture ``k``: ``W[k, k] += lam_k``,
-    ``W[k, index[k]] += 1 - lam_k`` (rows sum to 1; BSIM's spurious-positive labels, BSIM sec. 3)."""
+    ``W[k, index[k]] += 1 - lam_k`` (rows sum to 1; BSIM's spurious-positive labels, BSIM supplementary sec. 3)."""
     n = lam.numel()
     rows = torch.arange(n, device=lam.device)
     weights = torch.zeros(n, n, dtype=lam.dtype, device=lam.device)
@@ -120,7 +120,7 @@ class MixMoCoMixin(MixSSLMixin):
         mix_loss: form of the mixed term with keys ``k_i = k``, ``k_j = k[index]``:
             ``'separate'`` -- each parent its own softmax over ``[pos, queue]`` (Un-Mix, Eq. 5;
             :func:`mixup_infonce`); ``'joint'`` -- one softmax over ``[k_i, k_j, queue]`` with soft target
-            ``(lam, 1 - lam)`` (MoCo-BSIM, BSIM sec. 3; :func:`joint_soft_infonce`).
+            ``(lam, 1 - lam)`` (MoCo-BSIM, BSIM supplementary sec. 3; :func:`joint_soft_infonce`).
     """
 
     def init_mix_loss(self, mix_loss: str) -> None:
@@ -187,11 +187,11 @@ class MixSimCLRMixin(MixSSLMixin):
 
     @full_precision
     def soft_nt_xent(self, z_a: torch.Tensor, z_b: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        """NT-Xent(lam) (BSIM sec. 3 / supplementary Fig. 6; SimCLR when ``weights = I``): the 2N anchors ``[z_a;
+        """NT-Xent(lam) (BSIM supplementary, sec. 3 and Fig. 6; SimCLR when ``weights = I``): the 2N anchors ``[z_a;
         z_b]``, logits ``s = z z^T / t`` with the self-similarity removed (one softmax over all other 2N - 1
-        embeddings); anchor ``a_k`` has soft target ``weights[k]`` over the ``b`` embeddings, anchor ``b_c``
-        has ``weights[:, c]`` over the ``a`` embeddings (the same spurious-positive pairs read from the other
-        side); ``L = mean over anchors of -sum_targets w log softmax(s)``. Computed in at least float32.
+        embeddings); anchor ``a_k`` has soft target ``weights[k]`` over the ``b`` embeddings, anchor ``b_c`` has
+        ``weights[:, c]`` over the ``a`` embeddings (the same spurious-positive pairs read from the other side); ``L
+        = mean over anchors of -sum_targets w log softmax(s)``. Computed in at least float32.
 
         The off-diagonal entries are gathered by index (column ``c + [c >= r]`` of row ``r``), not by a
         boolean mask, whose indexing would synchronise host and device."""
@@ -258,8 +258,8 @@ class MixLatentMixin(MixSSLMixin):
 
     def cosine_term(self, pred: torch.Tensor, target_i: torch.Tensor, target_j: torch.Tensor,
                     lam: torch.Tensor, reduction: str = 'mean') -> torch.Tensor:
-        """BSIM regression (BSIM, sec. 3): ``D(pred, sg(normalize(lam z_i + (1 - lam) z_j)))`` in the head's
-        form; with ``target_j = target_i`` (or ``lam = 1``) the base BYOL / SimSiam term ``D(pred,
+        """BSIM regression (BSIM supplementary, sec. 3): ``D(pred, sg(normalize(lam z_i + (1 - lam) z_j)))`` in the
+        head's form; with ``target_j = target_i`` (or ``lam = 1``) the base BYOL / SimSiam term ``D(pred,
         sg(z_i))``."""
         return interpolated_cosine_loss(pred, target_i, target_j, lam, self.cosine_mode, reduction)
 
@@ -273,10 +273,10 @@ class MixLatentMixin(MixSSLMixin):
 
     def transposed_bsim_term(self, pred: torch.Tensor, mixed_target: torch.Tensor,
                              mix: MixResult) -> torch.Tensor:
-        """BSIM read from the clean anchor (BSIM, sec. 3, symmetrised as the base): image ``i`` regresses to the
-        targets of the two mixtures containing it, ``i`` (weight ``lam_i``) and ``inv[i]`` (weight
-        ``1 - lam_inv[i]``): ``D(pred_i, sg(normalize(w_i z_i + w'_i z_inv[i])))`` scaled by the total weight
-        ``w_i + w'_i`` (1 when ``lam`` is one per batch with the flip pairing)."""
+        """BSIM read from the clean anchor (BSIM supplementary, sec. 3, symmetrised as the base): image ``i``
+        regresses to the targets of the two mixtures containing it, ``i`` (weight ``lam_i``) and ``inv[i]`` (weight
+        ``1 - lam_inv[i]``): ``D(pred_i, sg(normalize(w_i z_i + w'_i z_inv[i])))`` scaled by the total weight ``w_i +
+        w'_i`` (1 when ``lam`` is one per batch with the flip pairing)."""
         inverse = inverse_pairing(mix.index)
         w_self, w_partner = mix.lam, 1 - mix.lam[inverse]
         total = w_self + w_partner
@@ -295,7 +295,7 @@ def scale_sizes(scales: Optional[List[int]]) -> List[int]:
 
 
 class BSIMLatentMixin(MixLatentMixin):
-    """BSIM / WBSIM on BYOL and SimSiam (BSIM, sec. 3); the algorithm supplies ``target(img, z)``.
+    """BSIM / WBSIM on BYOL and SimSiam (BSIM supplementary, sec. 3); the algorithm supplies ``target(img, z)``.
 
     BSIM: the mixtures ``x'_ij`` replace the first views: ``L_BSIM = s [D(q(z'_ij), z_bar) + D_T]`` with
     ``z_bar = sg(normalize(lam z''_i + (1 - lam) z''_j))`` from the target branch, ``D_T`` the same pairs read

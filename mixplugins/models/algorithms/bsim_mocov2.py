@@ -1,5 +1,5 @@
 """BSIM / WBSIM on MoCo (Chu et al., "A Unified Mixture-View Framework for Unsupervised Representation Learning",
-2022, arXiv:2011.13356, sec. 2-3.4; ``docs/methods.md#bsim-and-wbsim``)."""
+2022, arXiv:2011.13356, supplementary sec. 2-3.4; ``docs/methods.md#bsim-and-wbsim``)."""
 from typing import Dict, List, Union
 
 import torch
