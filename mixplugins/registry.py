@@ -11,7 +11,6 @@ Consequently ``mixplugins::`` inheritance builds in mmpretrain's scope: it serve
 self-supervised configs. The detection configs (``bof/``, ``benchmarks/mmdetection/``) build in mmdet's scope;
 inherit them by file path (docs/data.md, "Configs outside the checkout").
 """
-from mmengine.config import Config
 from mmengine.config.utils import MODULE2PACKAGE
 from mmengine.registry import Registry
 from mmpretrain import registry as mmpretrain_registry
@@ -52,23 +51,5 @@ EVALUATORS = scope_child(mmpretrain_registry.EVALUATORS)
 VISUALIZERS = scope_child(mmpretrain_registry.VISUALIZERS)
 VISBACKENDS = scope_child(mmpretrain_registry.VISBACKENDS)
 
-__all__ = ['SCOPE', 'scope_child', 'drop_collate_fn_scope'] + list(mmpretrain_registry.__all__)
+__all__ = ['SCOPE', 'scope_child'] + list(mmpretrain_registry.__all__)
 
-
-def drop_collate_fn_scope(cfg) -> None:
-    """Remove ``_scope_`` from every ``collate_fn`` dict in ``cfg`` (in place).
-
-    mmengine tags ``collate_fn=dict(type='default_collate')`` of a ``mixplugins::`` (or any ``pkg::``) base with
-    ``_scope_`` like every other ``type`` dict, but ``Runner.build_dataloader`` (mmengine 0.10) passes all keys
-    except ``type`` on to the function: ``default_collate() got an unexpected keyword argument '_scope_'``.
-    Collate functions live in mmengine's ``FUNCTIONS`` registry, which has no scopes, so the tag carries nothing.
-    """
-    if isinstance(cfg, (dict, Config)):
-        collate_fn = cfg.get('collate_fn')
-        if isinstance(collate_fn, dict):
-            collate_fn.pop('_scope_', None)
-        for value in cfg.values():
-            drop_collate_fn_scope(value)
-    elif isinstance(cfg, (list, tuple)):
-        for value in cfg:
-            drop_collate_fn_scope(value)

@@ -27,7 +27,7 @@ from mmengine.runner import Runner, set_random_seed
 from mmpretrain.registry import MODELS
 
 import mixplugins  # noqa: F401
-from conftest import REPO
+from helpers import REPO
 from mixplugins.engine import BF16AmpOptimWrapper
 from mixplugins.models import losses as LF
 from mixplugins.models.mixers import adjust_mask_mean, mask_loss
@@ -362,11 +362,13 @@ def test_mixer_lam_is_not_rounded_to_the_feature_dtype():
 TO_HOST = ('item', 'tolist', '__bool__', '__float__', '__int__', '__index__', 'cpu', 'numpy')
 #: host reads allowed in a step: MMEngine's own (its EMA reads its step counter, ``parse_losses`` logs floats),
 #: upstream mmpretrain's CosineEMA of BYOL's target network (``cos(pi * steps / max_iters)`` on its step counter),
-#: and the draws of RandomChoicePolicy's branch and ManifoldMix's stage, made on the host by torch's CPU generator
-#: (no device involved)
+#: the draws of RandomChoicePolicy's branch and ManifoldMix's stage, made on the host by torch's CPU generator
+#: (no device involved), and the corners of the box CutMix / ResizeMix paste for a whole batch, computed from
+#: host draws (a lam on the host, as the policies draw it)
 ALLOWED_CALLERS = (osp.dirname(__import__('mmengine').__file__),
                    osp.join(osp.dirname(__import__('mmpretrain').__file__), 'models', 'utils', 'ema.py'))
-ALLOWED_CODE = (RandomChoicePolicy.forward.__code__, MF.sample_stage.__code__)
+ALLOWED_CODE = (RandomChoicePolicy.forward.__code__, MF.sample_stage.__code__, MF.cutmix.__code__,
+                MF.resizemix.__code__)
 
 
 @contextlib.contextmanager

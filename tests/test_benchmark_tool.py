@@ -82,12 +82,59 @@ def test_config_policy_and_mixer_against_base(tmp_path, classifier_cfg):
         row = rows[name]
         assert row['kind'] == kind and row['n'] == 4 and all(t > 0 for t in row['times_s'])
         assert row['ratio'] == pytest.approx(row['median_s'] / base['median_s'])
+        assert row['images_per_s'] == pytest.approx(4 / row['median_s'])  # batch 4
         assert row['within_limit'] == (row['ratio'] <= 0.5)
     assert json.loads((tmp_path / 'r.json').read_text())['results'][1]['name'] == classifier_cfg
     text = doc.read_text()
     assert '<!-- bench:unit -->' in text and 'python tools/benchmark.py ' in text and '--section unit' in text
-    assert '`CutMixPolicy(alpha=1.0)`' in text and 'load average' in text
+    assert '`CutMixPolicy(alpha=1.0)`' in text and 'load average' in text and '| images/s |' in text
     assert '--policy "dict(type=\'CutMixPolicy\', alpha=1.0)"' in text
+
+
+def test_policies_against_their_peers(tmp_path):
+    doc = tmp_path / 'doc.md'
+    argv = ['--policy', 'MixupPolicy', '--policy', "dict(type='CutMixPolicy', alpha=0.5)", '--policy',
+            'ResizeMixPolicy', '--policy', 'FMixPolicy', '--peers', '--batch-size', '4', '--img-size', '16',
+            '--warmup', '1', '--rounds', '2', '--iters', '1', '--memory', 'none', '--limit', '1.2', '--doc',
+            str(doc), '--section', 'peers']
+    report = benchmark.main(argv)
+    rows = {r['name']: r for r in report['results']}
+    mm = {'MixupPolicy': 'mmpretrain Mixup(alpha=1.0)', 'CutMixPolicy(alpha=0.5)': 'mmpretrain CutMix(alpha=0.5)',
+          'ResizeMixPolicy': 'mmpretrain ResizeMix(alpha=1.0)'}
+    specs = {spec['name']: spec for spec in benchmark.build_specs(benchmark.parse_args(argv))}
+    names = list(rows)
+    for policy, peer in mm.items():
+        assert names.index(peer) > names.index(policy) and rows[peer]['kind'] == rows[peer]['role'] == 'peer'
+        assert 'ratio' not in rows[peer] and rows[peer]['n'] == 2
+        peers = specs[policy]['compare_with']
+        assert peer in peers and all(rows[name]['kind'] == 'peer' for name in peers)
+        fastest = min((rows[name] for name in peers), key=lambda r: r['median_s'])
+        row = rows[policy]
+        assert row['reference'] == fastest['name']
+        assert row['ratio'] == pytest.approx(row['median_s'] / fastest['median_s'])
+        assert row['within_limit'] == (row['ratio'] <= 1.2)
+    # mmpretrain's CutMix and ResizeMix paste into their input: they are timed on a copy; its Mixup is not
+    assert rows[mm['CutMixPolicy(alpha=0.5)']]['changes_input'] and rows[mm['ResizeMixPolicy']]['changes_input']
+    assert not rows[mm['MixupPolicy']]['changes_input']
+    assert 'ratio' not in rows['FMixPolicy'] and 'FMixPolicy: no peer' in ' '.join(report['notes'])
+    text = doc.read_text()
+    assert '<!-- bench:peers -->' in text and 'peer, on a copy' in text and '--peers' in text
+    assert '| `mmpretrain Mixup(alpha=1.0)` |' in text
+    if not benchmark.library_available('timm'):
+        assert 'timm is not installed' in text and 'timm Mixup' not in ' '.join(rows)
+
+
+def test_timm_peers_when_installed():
+    pytest.importorskip('timm')
+    args = benchmark.parse_args(['--policy', 'MixupPolicy', '--policy', 'CutMixPolicy', '--peers'])
+    peers = {s['name']: s for s in benchmark.build_specs(args) if s['kind'] == 'peer'}
+    settings = dict(batch_size=4, img_size=16, device='cpu')
+    for name, mode in (('timm Mixup(mixup_alpha=1.0, cutmix_alpha=0.0)', 'mixup'),
+                       ('timm Mixup(cutmix_alpha=1.0, mixup_alpha=0.0)', 'cutmix')):
+        target = benchmark.make_target(peers[name], settings)
+        target.setup()
+        assert target.details['changes_input']  # timm mixes its batch in place
+        target.step()
 
 
 def test_ssl_config_gets_multi_view_batch_and_steps(repo_root):
@@ -146,6 +193,8 @@ def test_cli_errors():
         benchmark.parse_args(['--policy', 'CutMixPolicy', '--batch-size', '1'])
     with pytest.raises(SystemExit):
         benchmark.parse_args(['--policy', 'CutMixPolicy', '--doc', 'x.md'])
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(['--mixer', 'SAMixMixer', '--feat-shape', '8', '4', '4', '--peers'])
     for variant in (['--variant', 'c.py'], ['--variant', 'c.py', 'model.x']):  # no KEY=VALUE
         with pytest.raises(SystemExit):
             benchmark.parse_args(variant)

@@ -1,13 +1,12 @@
 """BSIM / WBSIM on MoCo v2, SimCLR, BYOL and SimSiam (Chu et al., "A Unified Mixture-View Framework for Unsupervised
 Representation Learning", 2022, arXiv:2011.13356; ``docs/methods.md#bsim-and-wbsim``)."""
 import math
-from types import SimpleNamespace
 
 import pytest
 import torch
-from ssl_models import NO_MIX, build, fixed_lam, run_loss, upstream_and, views
+from helpers.ssl_models import NO_MIX, build, fixed_lam, run_loss, upstream_and, views
 
-from mixplugins.models.algorithms.base_mix_ssl import MixMoCoMixin, MixSimCLRMixin, mixture_weights
+from mixplugins.models.losses import mixture_weights, soft_nt_xent, transposed_interpolated_cosine_loss
 from mixplugins.models.mixing import MixResult
 
 BSIM = dict(MoCo='BSIMMoCo', SimCLR='BSIMSimCLR', BYOL='BSIMBYOL', SimSiam='BSIMSimSiam')
@@ -25,9 +24,9 @@ def test_moco_joint_form_by_hand():
     q_m = torch.tensor([[1., 0.], [0., 1.]])
     k = torch.tensor([[0.6, 0.8], [0.8, -0.6]])
     queue = torch.tensor([[0., -1.], [1., 0.]])  # D x K: columns u0 = (0, 1), u1 = (-1, 0)
-    stub = SimpleNamespace(mix_loss='joint', head=SimpleNamespace(temperature=0.5))
+    model = build('MoCo', 'BSIMMoCo', mix_loss=dict(type='JointSoftInfoNCELoss', temperature=0.5))
     mix = MixResult(None, torch.tensor([0.3, 0.3]), FLIP2, None)
-    got = MixMoCoMixin.mixed_moco_term(stub, q_m, k, mix, queue)
+    got = model.mixed_moco_term(q_m, k, mix, queue)
     z0 = e(1.2) + e(1.6) + e(0) + e(-2)      # sample 0 logits [k0, k1, u0, u1] = [1.2, 1.6, 0, -2]
     z1 = e(-1.2) + e(1.6) + e(2) + e(0)      # sample 1 logits [k1, k0, u0, u1] = [-1.2, 1.6, 2, 0]
     l0 = -0.3 * math.log(e(1.2) / z0) - 0.7 * math.log(e(1.6) / z0)
@@ -45,8 +44,7 @@ def test_simclr_nt_xent_lam_by_hand():
     """NT-Xent(lam), t = 1, lam 0.25: 4 anchors [m0, m1, b0, b1], one softmax over the 3 others each."""
     z_m = torch.tensor([[1., 0.], [0., 1.]])
     z_b = torch.tensor([[0.6, 0.8], [0.8, -0.6]])
-    stub = SimpleNamespace(head=SimpleNamespace(temperature=1.0))
-    got = MixSimCLRMixin.soft_nt_xent(stub, z_m, z_b, mixture_weights(torch.tensor([0.25, 0.25]), FLIP2))
+    got = soft_nt_xent(z_m, z_b, mixture_weights(torch.tensor([0.25, 0.25]), FLIP2), temperature=1.0)
     # dots: m0.m1 = 0, m0.b0 = 0.6, m0.b1 = 0.8, m1.b0 = 0.8, m1.b1 = -0.6, b0.b1 = 0
     za = e(0) + e(0.6) + e(0.8)
     zb = e(0) + e(0.8) + e(-0.6)
@@ -61,8 +59,7 @@ def test_simclr_nt_xent_per_sample_lam_by_hand():
     """Per-sample lam (0.2, 0.6): W = [[0.2, 0.8], [0.4, 0.6]]; second-view anchors use the columns of W."""
     z_m = torch.tensor([[1., 0.], [0., 1.]])
     z_b = torch.tensor([[0.6, 0.8], [0.8, -0.6]])
-    stub = SimpleNamespace(head=SimpleNamespace(temperature=1.0))
-    got = MixSimCLRMixin.soft_nt_xent(stub, z_m, z_b, mixture_weights(torch.tensor([0.2, 0.6]), FLIP2))
+    got = soft_nt_xent(z_m, z_b, mixture_weights(torch.tensor([0.2, 0.6]), FLIP2), temperature=1.0)
     za = e(0) + e(0.6) + e(0.8)   # others of m0 and of b0 (same dot products, see the test above)
     zb = e(0) + e(0.8) + e(-0.6)  # others of m1 and of b1
     m0 = -0.2 * math.log(e(0.6) / za) - 0.8 * math.log(e(0.8) / za)   # W[0] over (b0, b1)
@@ -87,11 +84,9 @@ def test_latent_interpolated_target_by_hand():
 def test_latent_transposed_term_with_per_sample_lam_by_hand():
     """Second-view anchor i regresses to the mixtures containing i: i (weight lam_i), inv[i] (1 -
     lam_inv[i])."""
-    model = build('SimSiam', 'BSIMSimSiam').float()
     pred = torch.tensor([[1., 1.], [1., 0.]])
     mixed_target = torch.tensor([[1., 0.], [0., 1.]])
-    mix = MixResult(None, torch.tensor([0.2, 0.6]), FLIP2, None)
-    got = model.transposed_bsim_term(pred, mixed_target, mix)
+    got = transposed_interpolated_cosine_loss(pred, mixed_target, torch.tensor([0.2, 0.6]), FLIP2, mode='simsiam')
     # anchor 0: weights 0.2 (mixture 0), 1 - 0.6 = 0.4 (mixture 1): target (1/3, 2/3), cos with (1, 1) = 3 /
     # sqrt(10) anchor 1: weights 0.6 (mixture 1), 1 - 0.2 = 0.8 (mixture 0): target (4/7, 3/7), cos with (1,
     # 0) = 4 / 5

@@ -24,7 +24,8 @@ MOCO = dict(type='SAMixMoCo', queue_len=32, feat_dim=8,
             backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=8, base_channels=8),
             neck=dict(type='MoCoV2Neck', in_channels=64, hid_channels=16, out_channels=8, with_avg_pool=True),
             head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
-            mixer=dict(type='SAMixMixer', in_channels=32), mixer_local_loss='pbce', mixer_global_loss='ce',
+            mixer=dict(type='SAMixMixer', in_channels=32), loss_local=dict(type='PairwiseBCELoss'),
+            loss_global=dict(type='MixupSoftCrossEntropyLoss'),
             clustering=dict(num_samples=NUM_SAMPLES, num_clusters=NUM_CLASSES, update_interval=1))
 
 
@@ -107,7 +108,8 @@ def test_resume_keeps_the_clustering():
 
 
 def test_hook_needs_a_cluster_memory():
-    model = MODELS.build(dict(MOCO, mixer_local_loss='bce', mixer_global_loss='infonce', clustering=None))
+    model = MODELS.build(dict(MOCO, loss_local=dict(type='InstanceBCELoss'), loss_global=dict(type='MixupInfoNCELoss'),
+                              clustering=None))
     with pytest.raises(ValueError, match='ClusterMemoryInitHook needs a model with a ClusterMemory'):
         ClusterMemoryInitHook().before_train(fake_runner(model))
     with pytest.raises(ValueError, match='num_iters must be an int >= 1'):

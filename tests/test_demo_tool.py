@@ -5,7 +5,7 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from conftest import REPO
+from helpers import REPO
 
 sys.path.insert(0, str(REPO / 'tools'))
 

@@ -35,7 +35,7 @@ from mixplugins.det import (LabelSmoothingCrossEntropyLoss, MixUpSwitchOffHook, 
                             PositiveGtWeightSampler, VisuallyCoherentMixUp)
 from mmdet.utils import register_all_modules
 
-from det_data import CLASSES, make_voc
+from helpers.det_data import CLASSES, make_voc
 
 register_all_modules(init_default_scope=False)
 
@@ -637,7 +637,7 @@ def test_tiny_train_c4_bof_option_iteration_switch(tmp_path, monkeypatch):
     monkeypatch.setattr(Runner, '_log_env', lambda self, env_cfg: None)
     monkeypatch.setattr(Runner, 'dump_config', lambda self: None)
 
-    from det_data import tiny_config, tiny_train_pipeline
+    from helpers.det_data import tiny_config, tiny_train_pipeline
     voc = make_voc(tmp_path / 'data', n_trainval=2, n_test=2, seed=1)
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'benchmarks', 'mmdetection', 'voc0712',
                                    'faster-rcnn_r50-c4_ms-24k_voc0712_bof.py'))

@@ -20,8 +20,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from det_data import CLASSES, make_coco, make_voc, tiny_config
-from mixplugins.det.c4_pretrained_check_hook import check_pretrained_module
+from helpers.det_data import CLASSES, make_coco, make_voc, tiny_config
+from mixplugins.utils.checkpoint import check_pretrained_init
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 BENCH = osp.join(REPO, 'configs', 'benchmarks', 'mmdetection')
@@ -224,7 +224,8 @@ def test_extract_reads_a_full_mmengine_checkpoint_only_with_the_opt_in(tmp_path)
 def test_extract_errors(tmp_path):
     path = str(tmp_path / 'head_only.pth')
     torch.save(dict(state_dict={'head.fc.weight': torch.zeros(2), 'neck.fc.bias': torch.zeros(2)}), path)
-    with pytest.raises(KeyError, match=r"prefix 'backbone\.'.*'head\.' \(1 keys\), 'neck\.' \(1 keys\)"):
+    with pytest.raises(KeyError,
+                       match=r"--prefix='backbone\.' matches no key.*'head\.' \(1 keys\), 'neck\.' \(1 keys\)"):
         extractor.extract_backbone_weights(path, str(tmp_path / 'out.pth'))
     assert not osp.exists(tmp_path / 'out.pth')
     missing = str(tmp_path / 'nope.pth')
@@ -271,10 +272,11 @@ def test_extracted_weights_load_into_backbone_and_shared_head(tmp_path, config_p
     for key in set(shared_head) - EXTRA_NORM_KEYS:
         assert torch.equal(shared_head[key], weights[key]), key
     assert torch.equal(shared_head['norm.weight'], torch.ones(2048))
-    check_pretrained_module(model.backbone, 'model.backbone.init_cfg')
-    check_pretrained_module(model.roi_head.shared_head, 'model.roi_head.shared_head.init_cfg', ('norm.', ))
+    check_pretrained_init(model.backbone, 'model.backbone.init_cfg', partial=True)
+    check_pretrained_init(model.roi_head.shared_head, 'model.roi_head.shared_head.init_cfg', partial=True,
+                          new_prefixes=('norm.', ))
     with pytest.raises(KeyError, match=r"missing \['norm.bias', .*\(5 keys\)"):
-        check_pretrained_module(model.roi_head.shared_head, 'model.roi_head.shared_head.init_cfg')
+        check_pretrained_init(model.roi_head.shared_head, 'model.roi_head.shared_head.init_cfg', partial=True)
 
 
 def test_pretrained_check_rejects_a_checkpoint_that_would_load_nothing(tmp_path):
@@ -284,14 +286,15 @@ def test_pretrained_check_rejects_a_checkpoint_that_would_load_nothing(tmp_path)
     _random_resnet_checkpoint(src, depth=18)
     backbone = ResNet(depth=18, num_stages=3, strides=(1, 2, 2), dilations=(1, 1, 1), out_indices=(2, ),
                       init_cfg=dict(type='Pretrained', checkpoint=src))
-    with pytest.raises(KeyError, match=r"model.backbone.init_cfg: .*ssl.pth \(prefix=None\) does not hold.*"
+    with pytest.raises(KeyError, match=r"model.backbone.init_cfg.checkpoint: .*ssl.pth "
+                                       r"\(model.backbone.init_cfg.prefix=None\) does not hold.*"
                                        r"missing \['bn1.bias'.*prefix='backbone.'"):
-        check_pretrained_module(backbone, 'model.backbone.init_cfg')
+        check_pretrained_init(backbone, 'model.backbone.init_cfg', partial=True)
     backbone.init_cfg['prefix'] = 'backbone.'
-    assert set(check_pretrained_module(backbone, 'model.backbone.init_cfg')) > set(backbone.state_dict())
+    assert set(check_pretrained_init(backbone, 'model.backbone.init_cfg', partial=True)) > set(backbone.state_dict())
     backbone.init_cfg = None
     with pytest.raises(ValueError, match=r"model.backbone.init_cfg must be dict\(type='Pretrained'"):
-        check_pretrained_module(backbone, 'model.backbone.init_cfg')
+        check_pretrained_init(backbone, 'model.backbone.init_cfg', partial=True)
 
 
 def test_res_layer_extra_norm_normalises_stage5_output():

@@ -12,7 +12,8 @@ from mmengine.runner import BaseLoop, Runner
 from mmpretrain.registry import MODELS
 
 import mixplugins  # noqa: F401
-from mixplugins.engine.hooks.backbone_checkpoint_hook import BackboneCheckpointHook, check_backbone_checkpoint
+from mixplugins.engine.hooks.backbone_checkpoint_hook import BackboneCheckpointHook
+from mixplugins.utils.checkpoint import check_backbone_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH = REPO / 'configs' / 'benchmarks' / 'classification'

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conftest import REPO, TINY_KNN, free_port, tiny_cfg_options
+from helpers import REPO, TINY_KNN, free_port, tiny_cfg_options
 
 DEMO = REPO / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
 README_DEMO = re.search(r'^DEMO \?= (\S+)$', (REPO / 'Makefile').read_text(), re.M).group(1)
@@ -28,7 +28,7 @@ def run(cmd, **env):
 def probe_config(tmp_path, **overrides) -> Path:
     """A config inheriting the demo, tiny, with the test probe hook (losses, samples, final params)."""
     lines = [f"_base_ = ['{DEMO}']",
-             "custom_imports = dict(imports=['mixplugins', 'mixplugins_probe'], allow_failed_imports=False)",
+             "custom_imports = dict(imports=['mixplugins', 'helpers.probe'], allow_failed_imports=False)",
              "custom_hooks = [dict(type='ProbeHook'), dict(type='RNGStateHook')]",
              "train_dataloader = dict(batch_size=4, num_workers=0, dataset=dict(image_size=16, indices=32))",
              "default_hooks = dict(logger=dict(interval=1))"]

@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
 import mixplugins  # noqa: F401  (registration)
+from mixplugins.models.losses import InstanceBCELoss, build_mixture_loss
 from mixplugins.models.losses import functional as LF
 
 # Two samples, three classes.
@@ -205,3 +206,34 @@ def test_mixup_soft_cross_entropy_gradient_reaches_logits():
     # d/dl of soft CE = softmax(l) - q: rows sum to zero and are non-zero.
     assert torch.allclose(logits.grad.sum(1), torch.zeros(2), atol=1e-6)
     assert logits.grad.abs().sum() > 0
+
+
+def test_mixture_loss_reads_its_inputs_by_name():
+    """``for_pairing`` passes the loss's ``inputs``: the parents' targets are ``target`` and ``target[index]``."""
+    lam, index = torch.tensor([0.3, 0.8]), torch.tensor([1, 0])
+    logits, labels = torch.tensor(LOGITS), torch.tensor([0, 2])
+    pbce = MODELS.build(dict(type='PairwiseBCELoss'))
+    assert torch.equal(pbce.for_pairing(index, lam, logits=logits, labels=labels, embedding=None),
+                       LF.pairwise_bce(logits, labels, labels[index], lam))
+    q, k, queue = (random_unit(2, 2, seed=s) for s in (5, 6, 7))
+    nce = MODELS.build(dict(type='MixupInfoNCELoss', temperature=0.5))
+    assert torch.equal(nce.for_pairing(index, lam, embedding=q, keys=k, queue=queue),
+                       LF.mixup_infonce(q, k, k[index], queue, lam, 0.5))
+    with pytest.raises(ValueError, match=r"MixupInfoNCELoss reads \['embedding', 'keys', 'queue'\]; \['queue'\]"):
+        nce.for_pairing(index, lam, embedding=q, keys=k)
+
+
+def test_build_mixture_loss_checks_the_inputs_and_defaults_the_temperature():
+    instance = [('embedding', 'keys'), ('embedding', 'keys', 'queue')]
+    built = build_mixture_loss(dict(type='InstanceBCELoss'), 'loss_local', instance, temperature=0.1)
+    assert isinstance(built, InstanceBCELoss) and built.hyper_parameters == dict(temperature=0.1)
+    own = build_mixture_loss(dict(type='InstanceBCELoss', temperature=0.3), 'loss_local', instance, 0.1)
+    assert own.hyper_parameters == dict(temperature=0.3)
+    assert build_mixture_loss(dict(type='PairwiseBCELoss'), 'loss_local', [('logits', 'labels')], 0.1) \
+        .hyper_parameters == {}
+    allowed = r"\['InstanceBCELoss', 'JointSoftInfoNCELoss', 'MixupInfoNCELoss'\]"
+    with pytest.raises(ValueError, match=rf"loss_x must be a dict with type one of {allowed}, got {{'type': "
+                                         r"'PairwiseBCELoss'}"):
+        build_mixture_loss(dict(type='PairwiseBCELoss'), 'loss_x', instance)
+    with pytest.raises(ValueError, match=rf"mix_loss must be a dict with type one of {allowed}, got 'separate'"):
+        build_mixture_loss('separate', 'mix_loss', instance)

@@ -293,7 +293,7 @@ def test_ablation_flags_change_the_module():
     torch.testing.assert_close(mask, F.interpolate(mask[:, :, ::2, ::2], scale_factor=2, mode='nearest'))
     assert not hasattr(SAMixMixer(in_channels=8, lam_encoding='none'), 'gamma')
     assert SAMixMixer(in_channels=8, lam_encoding='concat').attention_proj.in_channels == 2 * 9
-    assert not hasattr(SAMixMixer(in_channels=8, attention=False), 'attention_proj')
+    assert not hasattr(SAMixMixer(in_channels=8, attention='none'), 'attention_proj')
     dropped = SAMixMixer(in_channels=8, dropout=0.5).train()
     assert not torch.equal(
         dropped(feat, 0.5, index, (8, 8))['mask_raw'],
@@ -311,7 +311,8 @@ def test_ablation_flags_change_the_module():
     (dict(in_channels=8, upsample='bicubic'), 'upsample'),
     (dict(in_channels=8, dropout=1.0), 'dropout'),
     (dict(in_channels=8, mask_loss_eps=-0.1), 'mask_loss_eps'),
-    (dict(in_channels=8, attention='cross'), 'attention'),
+    (dict(in_channels=8, attention=True), 'attention'),
+    (dict(in_channels=8, attention='local'), 'attention'),
 ])
 def test_bad_constructor_arguments_name_the_key(kwargs, key):
     with pytest.raises(ValueError, match=key):

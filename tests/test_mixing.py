@@ -1,6 +1,7 @@
 """Mixing core: pairing, Beta sampling, every policy's invariants, registered policies, batch augments."""
 import math
 
+import numpy as np
 import pytest
 import torch
 from mmpretrain.registry import BATCH_AUGMENTS, MODELS
@@ -124,6 +125,117 @@ def test_batch_lam_shares_one_mask_per_sample_lam_does_not(fn):
     per_sample = fn(x, lam, MF.pair_indices(6), generator=gen(5))
     assert len(set(per_sample.lam.tolist())) > 1
     assert not torch.equal(per_sample.mask, per_sample.mask[:1].expand_as(per_sample.mask))
+
+
+def box_of(mask):
+    """(y1, y2, x1, x2) of the zeros of an H x W 0/1 mask, checking that they form one box."""
+    pasted = mask == 0
+    rows, cols = pasted.any(1).nonzero().flatten(), pasted.any(0).nonzero().flatten()
+    if len(rows) == 0:
+        return 0, 0, 0, 0
+    y1, y2, x1, x2 = rows[0].item(), rows[-1].item() + 1, cols[0].item(), cols[-1].item() + 1
+    assert pasted.sum() == (y2 - y1) * (x2 - x1) and pasted[y1:y2, x1:x2].all(), 'pasted region is a box'
+    return y1, y2, x1, x2
+
+
+SHARED_LAMS = [0.0, 1e-4, 0.37, 0.64, 1 - 1e-4, 1.0]
+
+
+@pytest.mark.parametrize('seed', range(12))
+def test_cutmix_shared_box_paste_is_the_mask_blend_bitwise(seed):
+    """A batch lam pastes one box; the result is bit for bit the mask blend of the same draws (box mask of the
+    drawn centre, :func:`MF._box_mask`, blended by ``lerp``), and lam is the mask mean."""
+    n, h, w = 2 + seed % 4, 5 + seed, 17 - seed
+    x = torch.randn(n, 3, h, w, generator=gen(seed))
+    index = MF.pair_indices(n, 'random', gen(seed + 100))
+    lam = SHARED_LAMS[seed % len(SHARED_LAMS)]
+    for lam_arg in (lam, torch.tensor(lam)):
+        result = MF.cutmix(x, lam_arg, index, generator=gen(seed))
+        cy, cx = MF._uniform_centres(n, h, w, True, gen(seed), 'cpu')
+        keep = MF._box_mask(MF.lam_vector(lam, n), h, w, cy, cx)
+        assert torch.equal(result.mask, keep.float()) and result.mask.shape == (n, 1, h, w)
+        assert torch.equal(result.mixed, MF.mix_with_mask(x, keep.float(), index))
+        assert torch.equal(result.mixed, result.mask * x + (1 - result.mask) * x[index])
+        assert torch.equal(result.lam, result.mask.flatten(1).mean(1))
+        y1, y2, x1, x2 = box_of(result.mask[0, 0])
+        assert result.lam.tolist() == [pytest.approx(1 - (y2 - y1) * (x2 - x1) / (h * w), abs=1e-7)] * n
+
+
+def test_cutmix_shared_box_by_hand():
+    # H = W = 10, lam = 0.64: a 6 x 6 box wherever the centre falls inside [3, 7]^2, so lam stays 0.64.
+    x = torch.arange(2.0).view(2, 1, 1, 1).expand(2, 3, 10, 10).contiguous()  # sample i is constant i
+    for seed in range(40):
+        cy, cx = MF._uniform_centres(2, 10, 10, True, gen(seed), 'cpu')
+        if 3 <= cy[0] <= 7 and 3 <= cx[0] <= 7:
+            break
+    result = MF.cutmix(x, 0.64, MF.pair_indices(2), generator=gen(seed))
+    y1, y2, x1, x2 = box_of(result.mask[0, 0])
+    assert (y1, y2, x1, x2) == (cy[0] - 3, cy[0] + 3, cx[0] - 3, cx[0] + 3)
+    assert result.lam.tolist() == [pytest.approx(0.64, abs=1e-7)] * 2
+    assert result.mixed[0, :, y1:y2, x1:x2].eq(1).all() and result.mixed[1, :, y1:y2, x1:x2].eq(0).all()
+    assert result.mixed.sum() == 3 * (100 - 36 + 36)  # sample 1 keeps 64 ones, sample 0 gets 36
+
+
+@pytest.mark.parametrize('lam', SHARED_LAMS)
+def test_resizemix_shared_box_paste_is_the_mask_blend_bitwise(lam):
+    """``mixed = mask * x + (1 - mask) * canvas`` where the canvas holds the resized partners in the box."""
+    x = torch.randn(5, 3, 12, 9, generator=gen(1))
+    index = MF.pair_indices(5, 'random', gen(2))
+    result = MF.resizemix(x, lam, index, generator=gen(3))
+    y1, y2, x1, x2 = box_of(result.mask[0, 0])
+    canvas = x[index].clone()
+    if y2 > y1:
+        canvas[:, :, y1:y2, x1:x2] = torch.nn.functional.interpolate(x[index], size=(y2 - y1, x2 - x1),
+                                                                     mode='bilinear', align_corners=False)
+    assert torch.equal(result.mixed, result.mask * x + (1 - result.mask) * canvas)
+    assert torch.equal(result.mask, result.mask[:1].expand_as(result.mask))
+    assert torch.equal(result.lam, result.mask.flatten(1).mean(1))
+    side = int(12 * math.sqrt(1 - np.float32(lam))), int(9 * math.sqrt(1 - np.float32(lam)))
+    assert (y2 - y1, x2 - x1) == (side if min(side) > 0 else (0, 0))
+
+
+@pytest.mark.parametrize('fn', [MF.cutmix, MF.fmix, MF.saliencymix])
+@pytest.mark.parametrize('per_sample', [False, True])
+def test_binary_mask_policies_are_the_mask_blend_bitwise(fn, per_sample):
+    x = torch.randn(6, 3, 16, 16, generator=gen(4))
+    index = MF.pair_indices(6, 'random', gen(5))
+    lam = torch.tensor([0.1, 0.3, 0.5, 0.6, 0.8, 0.95]) if per_sample else 0.3
+    result = fn(x, lam, index, generator=gen(6))
+    assert torch.equal(result.mixed, MF.mix_with_mask(x, result.mask, index))
+    assert torch.equal(result.lam, result.mask.flatten(1).mean(1))
+
+
+@pytest.mark.parametrize('fn', [MF.cutmix, MF.resizemix])
+def test_shared_box_is_pasted_without_blend_or_mask(fn, monkeypatch):
+    """One box for the batch: no full-batch blend (lerp / where), and the mask is built only when read."""
+    def refuse(*args, **kwargs):
+        raise AssertionError('full-batch blend on the shared-box path')
+
+    built = []
+    build_mask = MF._shared_box_mask
+    monkeypatch.setattr(torch, 'lerp', refuse)
+    monkeypatch.setattr(torch, 'where', refuse)
+    monkeypatch.setattr(MF, '_shared_box_mask', lambda *args: built.append(args) or build_mask(*args))
+    result = fn(images(), 0.5, MF.pair_indices(4), generator=gen(7))
+    assert built == []
+    assert result.mask.shape == (4, 1, 16, 16) and len(built) == 1
+
+
+def test_mix_result_builds_a_given_mask_function_once_when_read():
+    calls = []
+
+    def build():
+        calls.append(1)
+        return torch.ones(2, 1, 3, 3)
+
+    result = MF.MixResult(torch.zeros(2, 3, 3, 3), torch.ones(2), MF.pair_indices(2), build)
+    assert calls == []
+    assert result.mask.shape == (2, 1, 3, 3) and result.mask is result.mask and calls == [1]
+    mixed, lam, index, mask = result
+    assert mask is result.mask and mixed is result.mixed and lam is result.lam and index is result.index
+    assert MF.MixResult(None, torch.ones(2), MF.pair_indices(2), None).mask is None
+    mixup_mask = MF.mixup(images(), 0.3, MF.pair_indices(4)).mask
+    assert mixup_mask.shape == (4, 1, 16, 16) and mixup_mask.stride()[2:] == (0, 0)  # lam broadcast, a view
 
 
 def test_fmix_mask_mean_exact_and_low_frequency():

@@ -109,6 +109,17 @@ def test_digits_images_are_normalised_without_augmentation():
     assert from_config.shape == (1438, 3, 12, 12) and config_labels.shape == (1438, )
 
 
+def test_pooled_features_by_hand():
+    """A 1 x 1 x 2 x 2 stage output [[1, 2], [3, 6]]: global mean 3; 2 x 2 pooling keeps the four values; an
+    already pooled N x C output passes unchanged."""
+    feats = torch.tensor([[[[1.0, 2.0], [3.0, 6.0]]]])
+    assert features.pooled(feats).tolist() == [[3.0]]
+    assert features.pooled(feats, 2).tolist() == [[1.0, 2.0, 3.0, 6.0]]
+    assert features.pooled(torch.tensor([[1.0, 2.0]])).tolist() == [[1.0, 2.0]]
+    mean, std = features.normalisation([1.0, 2.0, 3.0], [2.0, 2.0, 2.0])
+    assert mean.shape == std.shape == (1, 3, 1, 1) and mean.flatten().tolist() == [1.0, 2.0, 3.0]
+
+
 def _small_cfg():
     cfg = Config.fromfile(str(REPO / MOCOV2))
     cfg.model.backbone.update(base_channels=4, stem_channels=4)

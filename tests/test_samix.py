@@ -8,8 +8,10 @@ import math
 import re
 from pathlib import Path
 
+import mmpretrain
 import pytest
 import torch
+import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import build_optim_wrapper
@@ -18,6 +20,9 @@ from mmpretrain.structures import DataSample
 
 import mixplugins  # noqa: F401
 from mixplugins.engine.hooks.schedule_hooks import AttrScheduleHook
+from mixplugins.models import losses as LF
+from mixplugins.models.losses import InstanceBCELoss, MixupInfoNCELoss, MixupSoftCrossEntropyLoss, PairwiseBCELoss
+from mixplugins.models.mixing import MixResult
 from mixplugins.models.utils import ClusterMemory
 from mixplugins.utils.checkpoint import UnsafePickleError
 from tools.model_converters.export_mixer import export, main as export_main
@@ -37,8 +42,15 @@ def moco_cfg(**overrides) -> dict:
     return copy.deepcopy(cfg)
 
 
+def samix_p_cfg(**overrides) -> dict:
+    cfg = dict(type='SAMixPMoCo', queue_len=32, feat_dim=8, backbone=BACKBONE, neck=NECK, head=HEAD,
+               mix_policy=dict(type='MixupPolicy', alpha=2.0, pairing='random'))
+    cfg.update(overrides)
+    return copy.deepcopy(cfg)
+
+
 def cluster_overrides(num_clusters=4, update_interval=1) -> dict:
-    return dict(mixer_local_loss='pbce', mixer_global_loss='ce',
+    return dict(loss_local=dict(type='PairwiseBCELoss'), loss_global=dict(type='MixupSoftCrossEntropyLoss'),
                 clustering=dict(num_samples=32, num_clusters=num_clusters, update_interval=update_interval))
 
 
@@ -170,7 +182,7 @@ def test_eta_changes_the_mixer_loss():
 
 
 def test_policy_mode_has_no_mixer_loss():
-    model = build(moco_cfg(mixer=None, mix_policy=dict(type='MixupPolicy', alpha=2.0, pairing='random')))
+    model = build(samix_p_cfg())
     assert set(model.loss(*ssl_batch())) == {'loss', 'loss_mix'}
     # clean_loss_weight=0 (an option of the SAMix^P configs): the mixtures replace the clean queries
     model.clean_loss_weight = 0.0
@@ -183,24 +195,79 @@ def test_samix_p_ssl_configs_keep_the_clean_moco_term(path):
     """SAMix^P swaps the online Mixer for a frozen pre-trained one and keeps SAMix's online loss (SAMix
     sec. 3.2): clean MoCo infoNCE + mixup infoNCE, both weighted 1."""
     model = Config.fromfile(str(REPO / path)).model
-    assert model.mixer is None and model.mix_policy.type == 'PretrainedMixerPolicy'
+    assert model.type == 'SAMixPMoCo' and 'mixer' not in model
+    assert model.mix_policy.type == 'PretrainedMixerPolicy'
     assert model.clean_loss_weight == 1.0 and model.get('mix_loss_weight', 1.0) == 1.0
 
 
 @pytest.mark.parametrize('overrides, key', [
-    (dict(mix_policy=dict(type='MixupPolicy')), 'exactly one of mixer'),
+    (dict(mixer=None), 'mixer must be a Mixer config'),
     (dict(alpha=0), 'alpha must be > 0'),
     (dict(eta=-1), 'eta must be >= 0'),
-    (dict(mixer_local_loss='kl'), 'mixer_local_loss must be one of'),
-    (dict(mixer_global_loss='kl'), 'mixer_global_loss must be one of'),
+    (dict(loss_local='bce'), 'loss_local must be a dict with type one of'),
+    (dict(loss_global=dict(type='KLLoss')), 'loss_global must be a dict with type one of'),
+    (dict(loss_global=dict(type='InterpolatedCosineLoss')), 'loss_global must be a dict with type one of'),
+    (dict(mix_loss=dict(type='InstanceBCELoss')), 'mix_loss must be a dict with type one of'),
     (dict(mixer_stage=4), 'mixer_stage must be a 0-based stage index'),
-    (dict(mixer_global_loss='ce'), 'clustering .* is required'),
+    (dict(loss_global=dict(type='MixupSoftCrossEntropyLoss')), 'clustering .* is required'),
     (dict(pairing='ring'), 'pairing must be one of'),
     (dict(clean_loss_weight=-1.0), 'clean_loss_weight must be >= 0'),
 ])
 def test_bad_config_values(overrides, key):
     with pytest.raises(ValueError, match=key):
         MODELS.build(moco_cfg(**overrides))
+
+
+def test_mixer_terms_are_the_configured_registered_losses():
+    """loss_local / loss_global are built from MODELS; a temperature loss without its own temperature takes the
+    head's (0.2), one with its own keeps it; the terms equal the functional losses on the parents ``index``."""
+    model = build(moco_cfg(loss_global=dict(type='MixupInfoNCELoss', temperature=0.5)))
+    assert isinstance(model.loss_local, InstanceBCELoss) and isinstance(model.loss_global, MixupInfoNCELoss)
+    assert model.loss_local.hyper_parameters == dict(temperature=0.2)
+    assert model.loss_global.hyper_parameters == dict(temperature=0.5)
+    g = torch.Generator().manual_seed(0)
+    z_m, keys, queue = (F.normalize(torch.randn(n, 8, generator=g), dim=1) for n in (N, N, 32))
+    lam, index = torch.rand(N, generator=g), torch.randperm(N, generator=g)
+    local, global_ = model.mixer_terms(MixResult(None, lam, index, None), embedding=z_m, keys=keys, queue=queue)
+    assert torch.equal(local, LF.instance_bce(z_m, keys, keys[index], lam, 0.2))
+    assert torch.equal(global_, LF.mixup_infonce(z_m, keys, keys[index], queue, lam, 0.5))
+    without_local = build(moco_cfg(loss_local=None))
+    assert without_local.mixer_terms(MixResult(None, lam, index, None), embedding=z_m, keys=keys,
+                                     queue=queue)[0] is None
+
+
+def test_classifier_mixer_losses_read_class_logits_only():
+    with pytest.raises(ValueError, match=r"loss_local must be a dict with type one of \['MixupSoftCrossEntropyLoss', "
+                       r"'PairwiseBCELoss'\]"):
+        MODELS.build(classifier_cfg(loss_local=dict(type='InstanceBCELoss')))
+    model = build(classifier_cfg())
+    assert isinstance(model.loss_local, PairwiseBCELoss) and isinstance(model.loss_global, MixupSoftCrossEntropyLoss)
+
+
+SAMIX_CONFIGS = sorted([*REPO.glob('configs/samix/*.py'), *REPO.glob('configs/automix/*.py'),
+                        REPO / 'configs/samix_r50_in1k.py'])
+
+
+def model_keywords(path: Path) -> dict:
+    """The keywords of the ``model = dict(...)`` statement of the config file itself (not of its bases)."""
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and [t.id for t in node.targets if isinstance(t, ast.Name)] == ['model']:
+            return {kw.arg: kw.value for kw in node.value.keywords}
+    return {}
+
+
+@pytest.mark.parametrize('path', SAMIX_CONFIGS, ids=lambda p: p.name)
+def test_samix_configs_inherit_the_upstream_model(path):
+    """No SAMix / AutoMix config deletes its base model: SAMixMoCo / SAMixPMoCo take upstream MoCo's arguments
+    (``momentum``, backbone, neck, head: those of the MoCo v2 base), SAMixClassifier ImageClassifier's."""
+    assert '_delete_' not in model_keywords(path)
+    model = Config.fromfile(str(path)).model
+    if model.type in ('SAMixMoCo', 'SAMixPMoCo'):
+        base = (REPO / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py' if 'digits' in path.name
+                else Path(mmpretrain.__file__).parent / '.mim/configs/mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py')
+        upstream = Config.fromfile(str(base)).model
+        for key in ('backbone', 'neck', 'head', 'queue_len', 'feat_dim', 'momentum'):
+            assert model[key] == upstream[key], key
 
 
 # ------------------------------------------------------------------------------------------------ schedules
@@ -241,10 +308,11 @@ def test_schedules_at_0_50_100_percent_and_after_resume(model_cfg):
 
 def test_momentum_update_uses_the_coefficient():
     """theta_k <- m theta_k + (1 - m) theta_q with m = 0.9."""
-    model = build(moco_cfg(momentum_coefficient=0.9))
+    model = build(moco_cfg(momentum=0.1))
     model.loss(*ssl_batch())  # first update copies the online weights
     online = model.backbone.conv1.weight
-    key = model.encoder_k.module[0].conv1.weight
+    assert model.momentum_coefficient == pytest.approx(0.9)
+    key = model.momentum_backbone().conv1.weight
     with torch.no_grad():
         online.add_(1.0)
     before = key.clone()
@@ -329,7 +397,7 @@ def test_classifier_gradient_routing_and_momentum_prediction():
 
 def test_automix_block_classifier_trains():
     model = build(
-        classifier_cfg(mixer=dict(type='AutoMixBlock', in_channels=32), mixer_local_loss=None, eta=1.0))
+        classifier_cfg(mixer=dict(type='AutoMixBlock', in_channels=32), loss_local=None, eta=1.0))
     losses = model.loss(*cls_batch())
     assert reached(losses['loss_mixer'], model.mixer)
     assert not reached(losses['loss_mixer'], model.backbone)
@@ -356,8 +424,7 @@ def test_exported_mixer_gives_identical_masks(tmp_path, model_cfg):
     model.eval()
     x = torch.randn(N, 3, SIZE, SIZE)
     lam, index = torch.full((N, ), 0.35), torch.arange(N).flip(0)
-    encoder = (model.encoder_k.module[0] if hasattr(model, 'encoder_k') else
-               model.momentum_model.module.backbone)
+    encoder = model.momentum_backbone()
     with torch.no_grad():
         feat = encoder.layer3(encoder.layer2(encoder.layer1(encoder.relu(encoder.norm1(encoder.conv1(x))))))
         expected = model.mixer(feat, lam, index, (SIZE, SIZE))['mask']
@@ -369,7 +436,7 @@ def test_exported_mixer_gives_identical_masks(tmp_path, model_cfg):
 
 def test_pretrained_mixer_never_changes_in_training(tmp_path):
     _, out = exported_mixer(tmp_path, moco_cfg())
-    model = build(moco_cfg(mixer=None, mix_policy=dict(type='PretrainedMixerPolicy', checkpoint=str(out))))
+    model = build(samix_p_cfg(mix_policy=dict(type='PretrainedMixerPolicy', checkpoint=str(out))))
     policy = model.mix_policy
     frozen = copy.deepcopy(policy.state_dict())
     optim_wrapper = build_optim_wrapper(

@@ -15,7 +15,7 @@ from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
 
 import mixplugins  # noqa: F401
-from conftest import REPO, free_port
+from helpers import REPO, free_port
 
 pytestmark = pytest.mark.slow
 

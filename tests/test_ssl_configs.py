@@ -7,7 +7,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
 
-from conftest import REPO
+from helpers import REPO
 
 import mixplugins  # noqa: F401
 

@@ -8,15 +8,15 @@ import sys
 import pytest
 import torch
 
-from conftest import REPO, free_port
+from helpers import REPO, free_port
 
 pytestmark = pytest.mark.slow
 
 
 def ddp_run(tmp_path, config: str):
     lines = [f"_base_ = ['{REPO / config}']",
-             "custom_imports = dict(imports=['mixplugins', 'ssl_probe'], allow_failed_imports=False)",
-             "custom_hooks = [dict(type='SSLProbeHook'), dict(type='RNGStateHook')]",
+             "custom_imports = dict(imports=['mixplugins', 'helpers.probe'], allow_failed_imports=False)",
+             "custom_hooks = [dict(type='ProbeHook'), dict(type='RNGStateHook')]",
              "train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False, "
              "dataset=dict(image_size=16, indices=16))",
              "model = dict(backbone=dict(stem_channels=8, base_channels=8), neck=dict(in_channels=64))",

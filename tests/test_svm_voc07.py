@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import extract_features  # noqa: E402
 import run_svm  # noqa: E402
-from det_data import CLASSES, make_voc  # noqa: E402
+from helpers.det_data import CLASSES, make_voc  # noqa: E402
 from svm import (LOW_SHOT_SIZES, low_shot_indices, svm_trials, train_and_test_svms,  # noqa: E402
                  voc_average_precision)
 from voc_data import DIFFICULT, discover_classes, read_labels  # noqa: E402

@@ -1,14 +1,14 @@
 """Un-Mix on MoCo v2, SimCLR and BYOL (Shen et al., "Un-Mix: Rethinking Image Mixtures for Unsupervised Visual
 Representation Learning", AAAI 2022, arXiv:2003.05438, sec. 3-4; ``docs/methods.md#un-mix``)."""
 import math
-from types import SimpleNamespace
 
 import pytest
 import torch
 import torch.nn.functional as F
-from ssl_models import BASE_CFGS, NO_MIX, build, fixed_lam, run_loss, total, upstream_and, views
+from helpers.ssl_models import BASE_CFGS, NO_MIX, build, fixed_lam, run_loss, total, upstream_and, views
 
-from mixplugins.models.algorithms.base_mix_ssl import MixMoCoMixin, MixSimCLRMixin, unmix_policy
+from mixplugins.models.algorithms.base_mix_ssl import unmix_policy
+from mixplugins.models.losses import extra_anchor_nt_xent
 from mixplugins.models.mixing import CutMixPolicy, MixResult
 
 LAM = torch.tensor([0.3, 0.3])
@@ -25,8 +25,8 @@ def test_moco_separate_form_by_hand():
     q_m = torch.tensor([[1., 0.], [0., 1.]])
     k = torch.tensor([[0.6, 0.8], [0.8, -0.6]])
     queue = torch.tensor([[0., -1.], [1., 0.]])  # D x K: columns u0 = (0, 1), u1 = (-1, 0)
-    stub = SimpleNamespace(mix_loss='separate', head=SimpleNamespace(temperature=0.5))
-    got = MixMoCoMixin.mixed_moco_term(stub, q_m, k, MixResult(None, LAM, FLIP2, None), queue)
+    model = build('MoCo', 'UnMixMoCo', mix_loss=dict(type='MixupInfoNCELoss', temperature=0.5))
+    got = model.mixed_moco_term(q_m, k, MixResult(None, LAM, FLIP2, None), queue)
     # sample 0: q.k0 = 0.6, q.k1 = 0.8, q.u = (0, -1); sample 1: q.k1 = -0.6, q.k0 = 0.8, q.u = (1, 0); / t
     l0 = (0.3 * -math.log(math.exp(1.2) / (math.exp(1.2) + math.exp(0) + math.exp(-2)))
           + 0.7 * -math.log(math.exp(1.6) / (math.exp(1.6) + math.exp(0) + math.exp(-2))))
@@ -40,8 +40,7 @@ def test_simclr_extra_anchor_form_by_hand():
     z_m = torch.tensor([[1., 0.], [0., 1.]])
     z_a = torch.tensor([[0.6, 0.8], [-0.8, 0.6]])
     z_b = torch.tensor([[0.8, 0.6], [0., -1.]])
-    stub = SimpleNamespace(head=SimpleNamespace(temperature=1.0))
-    got = MixSimCLRMixin.extra_anchor_term(stub, z_m, z_a, z_b, LAM, FLIP2)
+    got = extra_anchor_nt_xent(z_m, z_a, z_b, LAM, FLIP2, temperature=1.0)
     e = math.exp
     # anchor m0: dots with [a0, a1, b0, b1] = [0.6, -0.8, 0.8, 0]
     m0_parent0 = -math.log(e(0.8) / (e(-0.8) + e(0.8) + e(0)))      # a0 excluded, positive b0

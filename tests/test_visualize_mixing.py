@@ -25,8 +25,10 @@ def test_parse_policy_cfgs(tool):
     ]
     assert tool.parse_policy_cfgs(
         "dict(type='RandomChoicePolicy', policies=[dict(type='MixupPolicy')], probs=(0.5, ))") == [
-            dict(type='RandomChoicePolicy', policies=[dict(type='MixupPolicy')], probs=[0.5])
+            dict(type='RandomChoicePolicy', policies=[dict(type='MixupPolicy')], probs=(0.5, ))
         ]
+    assert tool.parse_policy_cfgs(' FMixPolicy ') == [dict(type='FMixPolicy')]
+    assert tool.parse_policy_cfgs("{'type': 'ResizeMixPolicy', 'scale': (0.1, -0.8)}")[0]['scale'] == (0.1, -0.8)
     for bad in ("dict(alpha=1.0)", "__import__('os').getcwd()", "dict(type='MixupPolicy'"):
         with pytest.raises(ValueError, match='--policy'):
             tool.parse_policy_cfgs(bad)

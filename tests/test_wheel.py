@@ -13,7 +13,7 @@ from email.parser import Parser
 import pytest
 from packaging.requirements import Requirement
 
-from conftest import REPO
+from helpers import REPO
 
 DIGITS_CONFIG = 'samix/resnet18-cifar_1xb64-coslr-15e_digits.py'
 # One iteration: 8 training images in one batch of 8; validation on 16 images at the end of the single epoch.

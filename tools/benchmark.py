@@ -3,7 +3,7 @@
 Usage::
 
     python tools/benchmark.py [CONFIG ...] [--base BASE_CONFIG] [--variant CONFIG KEY=VALUE ...]
-        [--policy CFG ...] [--mixer CFG ... --feat-shape C h w]
+        [--policy CFG ... [--peers]] [--mixer CFG ... --feat-shape C h w]
         [--batch-size 32] [--img-size 224] [--warmup 1] [--rounds 3] [--iters 2]
         [--device cpu|cuda] [--threads N] [--memory subprocess|none] [--memory-iters 2]
         [--limit RATIO] [--json OUT.json] [--markdown OUT.md] [--doc docs/benchmarks.md --section NAME]
@@ -25,6 +25,12 @@ Targets (any number, each compared with ``--base``):
 * ``--policy CFG`` -- a mixing policy (``"dict(type='CutMixPolicy', alpha=1.0)"`` or just ``CutMixPolicy``),
   one iteration = ``policy(x)`` on an N x 3 x S x S float batch (forward only: the policies have no
   parameters).
+* ``--peers`` -- each ``--policy`` is also timed against its equivalents in other libraries (:data:`PEERS`):
+  mmpretrain's ``Mixup`` / ``CutMix`` / ``ResizeMix`` batch augments, and timm's ``Mixup`` in its mixup and
+  cutmix modes when timm is installed (the report says when it is not). One iteration of a peer is one call on
+  the same N x 3 x S x S batch with one-hot scores of 10 classes (timm: labels); a peer found at setup to change
+  its input in place is called on a copy made in the iteration, as a policy leaves its input intact. The
+  policy's ratio is taken to its fastest peer.
 * ``--mixer CFG`` with ``--feat-shape C h w`` -- a learned mixer (``mixer(feat, lam, index, (S, S))``
   returning a dict with ``mask`` and ``loss_mask``), one iteration = forward + backward of
   ``loss_mask.mean()`` plus the mean of the mixed images ``mask * x + (1 - mask) * x[index]`` on random
@@ -33,8 +39,9 @@ Targets (any number, each compared with ``--base``):
 Timing: every target (base first) runs ``--warmup`` iterations; then ``--rounds`` rounds, each running
 ``--iters`` iterations of every target in turn (order reversed every other round, A B / B A), each iteration
 timed on its own (with a device synchronise). Reported: median seconds per iteration over all timed
-iterations, the interquartile range, and ``ratio`` = median(target) / median(base). ``--limit R`` adds a
-pass/fail column ``ratio <= R``.
+iterations, the throughput ``images/s`` = batch size / median, the interquartile range, and ``ratio`` =
+median(target) / median(reference), the reference being the base, or with ``--peers`` a policy's fastest peer.
+``--limit R`` adds a pass/fail column ``ratio <= R``.
 
 Memory (``--memory subprocess``, the default): each target is built again in a fresh subprocess and runs
 ``--memory-iters`` iterations. On CPU the peak resident set size (VmHWM) is read after the iterations, having
@@ -52,6 +59,13 @@ Example (the Issue-3 policy figure)::
         --policy MixupPolicy --policy CutMixPolicy --policy ResizeMixPolicy --policy FMixPolicy \\
         --policy SaliencyMixPolicy --batch-size 32 --img-size 224 --rounds 3 --iters 1 --limit 0.02 \\
         --doc docs/benchmarks.md --section policies
+
+The policies against their peers (the Issue-12 figure)::
+
+    OMP_NUM_THREADS=2 python tools/benchmark.py --policy MixupPolicy --policy CutMixPolicy \\
+        --policy ResizeMixPolicy --policy FMixPolicy --policy SaliencyMixPolicy --peers --batch-size 64 \\
+        --img-size 224 --warmup 2 --rounds 30 --iters 1 --threads 2 --memory none --limit 1.2 \\
+        --doc docs/benchmarks.md --section peers
 """
 import argparse
 import ast
@@ -120,6 +134,7 @@ class Target:
         self.settings = settings
         self.device = torch.device(settings['device'])
         self.name = spec['name']
+        self.details: dict = {}  # what setup found out, reported with the target's row
 
     def setup(self) -> None:
         raise NotImplementedError
@@ -230,29 +245,18 @@ class ConfigTarget(Target):
         earlier export)."""
         import tempfile
 
-        from mmpretrain.registry import MODELS
-
-        from mixplugins.models.mixing.pretrained_mixer import export_pretrained_mixer
-        source = load_config(cfg.pretrained_mixer_from, self.settings.get('cfg_options'))
-        content = export_pretrained_mixer(source.model, MODELS.build(source.model).state_dict())
+        from dry_run import export_untrained_mixer
         self.mixer_file = tempfile.NamedTemporaryFile(suffix='.pth')
-        torch.save(content, self.mixer_file.name)
-
-        def point(node):
-            if isinstance(node, dict):
-                for key, value in node.items():
-                    if key == 'checkpoint' and value == cfg.pretrained_mixer:
-                        node[key] = self.mixer_file.name
-                    else:
-                        point(value)
-            elif isinstance(node, (list, tuple)):
-                for value in node:
-                    point(value)
-
-        point(cfg.model)
+        export_untrained_mixer(cfg, self.settings.get('cfg_options'), self.mixer_file.name)
 
     def step(self):
         self.model.train_step(self.data, self.optim_wrapper)
+
+
+def policy_batch(settings: dict, device: torch.device) -> torch.Tensor:
+    """The N x 3 x S x S float batch every policy and peer is timed on (the same values for all)."""
+    n, size = settings['batch_size'], settings['img_size']
+    return torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(0)).to(device)
 
 
 class PolicyTarget(Target):
@@ -262,12 +266,61 @@ class PolicyTarget(Target):
     def setup(self):
         from mixplugins.models.mixing import build_mix_policy
         self.policy = build_mix_policy(self.spec['cfg']).to(self.device)
-        n, size = self.settings['batch_size'], self.settings['img_size']
-        self.images = torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(0)).to(self.device)
+        self.images = policy_batch(self.settings, self.device)
 
     def step(self):
         with torch.no_grad():
             self.policy(self.images)
+
+
+#: classes of the one-hot scores (timm: labels) the peers mix next to the images
+PEER_CLASSES = 10
+
+#: equivalents of our policies in other libraries: policy type -> [(library, augment, argument that takes the
+#: policy's ``alpha``, other arguments)]; timm's ``Mixup`` with one alpha at 0 is its mixup or its cutmix
+PEERS = {
+    'MixupPolicy': [('mmpretrain', 'Mixup', 'alpha', {}),
+                    ('timm', 'Mixup', 'mixup_alpha', dict(cutmix_alpha=0.0))],
+    'CutMixPolicy': [('mmpretrain', 'CutMix', 'alpha', {}),
+                     ('timm', 'Mixup', 'cutmix_alpha', dict(mixup_alpha=0.0))],
+    'ResizeMixPolicy': [('mmpretrain', 'ResizeMix', 'alpha', {})],
+}
+
+
+def library_available(library: str) -> bool:
+    import importlib.util
+    return importlib.util.find_spec(library) is not None
+
+
+class PeerTarget(Target):
+    """One call of another library's batch augment (:data:`PEERS`) on the policies' batch; on a copy made in
+    the iteration when setup finds that the augment changes its input in place."""
+    kind = 'peer'
+
+    def setup(self):
+        library, augment, kwargs = self.spec['library'], self.spec['augment'], self.spec['kwargs']
+        n = self.settings['batch_size']
+        labels = (torch.arange(n) % PEER_CLASSES).to(self.device)
+        if library == 'mmpretrain':
+            from mmpretrain.registry import BATCH_AUGMENTS
+            mix = BATCH_AUGMENTS.build(dict(type=augment, **kwargs))
+            scores = torch.nn.functional.one_hot(labels, PEER_CLASSES).float()
+            self.call = lambda x: mix(x, scores)
+        elif library == 'timm':
+            import timm.data
+            mix = getattr(timm.data, augment)(**kwargs, num_classes=PEER_CLASSES)
+            self.call = lambda x: mix(x, labels)
+        else:
+            raise ValueError(f'peer library must be mmpretrain or timm, got {library!r}')
+        self.images = policy_batch(self.settings, self.device)
+        probe = self.images.clone()
+        with torch.no_grad():
+            self.call(probe)
+        self.details['changes_input'] = not torch.equal(probe, self.images)
+
+    def step(self):
+        with torch.no_grad():
+            self.call(self.images.clone() if self.details['changes_input'] else self.images)
 
 
 class MixerTarget(Target):
@@ -295,7 +348,7 @@ class MixerTarget(Target):
         (out['loss_mask'].mean() + mixed.mean()).backward()
 
 
-TARGET_CLASSES = dict(config=ConfigTarget, policy=PolicyTarget, mixer=MixerTarget)
+TARGET_CLASSES = dict(config=ConfigTarget, policy=PolicyTarget, peer=PeerTarget, mixer=MixerTarget)
 
 
 def make_target(spec: dict, settings: dict) -> Target:
@@ -397,17 +450,20 @@ def quartiles(values: List[float]):
 
 
 def summarise(specs: List[dict], times: Dict[str, List[float]], memory: Dict[str, dict],
-              base_name: Optional[str], limit: Optional[float]) -> List[dict]:
-    base_median = statistics.median(times[base_name]) if base_name else None
+              details: Dict[str, dict], limit: Optional[float], batch_size: int) -> List[dict]:
+    """One row per target; ``images_per_s`` = batch size / median seconds per iteration; a target with
+    ``compare_with`` gets ``ratio`` = its median / the smallest median among those (its ``reference``)."""
+    medians = {name: statistics.median(values) for name, values in times.items()}
     rows = []
     for spec in specs:
         name = spec['name']
-        median = statistics.median(times[name])
         q1, q3 = quartiles(times[name])
-        row = dict(name=name, kind=spec['kind'], role='base' if name == base_name else 'target',
-                   median_s=median, q1_s=q1, q3_s=q3, n=len(times[name]), times_s=times[name])
-        if base_median is not None and name != base_name:
-            row['ratio'] = median / base_median
+        row = dict(name=name, kind=spec['kind'], role=spec.get('role', 'target'), median_s=medians[name],
+                   q1_s=q1, q3_s=q3, n=len(times[name]), times_s=times[name],
+                   images_per_s=batch_size / medians[name], **details.get(name, {}))
+        if spec.get('compare_with'):
+            reference = min(spec['compare_with'], key=medians.get)
+            row.update(reference=reference, ratio=medians[name] / medians[reference])
             if limit is not None:
                 row['within_limit'] = row['ratio'] <= limit
         if name in memory:
@@ -422,14 +478,20 @@ def _fmt(value, pattern):
 
 
 def table_lines(rows: List[dict], limit: Optional[float]) -> List[str]:
-    header = ['target', 'kind', 'median s/iter', 'IQR s', 'ratio to base', 'peak RSS MB', 'step memory MB']
+    header = ['target', 'kind', 'median s/iter', 'images/s', 'IQR s', 'ratio to reference', 'reference',
+              'peak memory MB',
+              'step memory MB']
     if limit is not None:
         header.append(f'ratio <= {limit:g}')
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    roles = {row['name']: row['role'] for row in rows}
     for row in rows:
-        cells = [f"`{row['name']}`" + (' (base)' if row['role'] == 'base' else ''), row['kind'],
-                 f"{row['median_s']:.4f}", f"{row['q1_s']:.4f}-{row['q3_s']:.4f}",
+        reference = row.get('reference')
+        cells = [f"`{row['name']}`" + (' (base)' if row['role'] == 'base' else ''),
+                 row['kind'] + (', on a copy' if row.get('changes_input') else ''),
+                 f"{row['median_s']:.4f}", f"{row['images_per_s']:.1f}", f"{row['q1_s']:.4f}-{row['q3_s']:.4f}",
                  _fmt(row.get('ratio'), '{:.4f}') + (f" ({row['ratio']:.2%})" if 'ratio' in row else ''),
+                 '-' if reference is None else 'base' if roles[reference] == 'base' else f'`{reference}`',
                  _fmt(row.get('peak_mb'), '{:.0f}'), _fmt(row.get('step_mb'), '{:.0f}')]
         if limit is not None:
             cells.append({True: 'yes', False: 'NO'}.get(row.get('within_limit'), '-'))
@@ -448,8 +510,13 @@ def markdown_report(report: dict) -> str:
              f"{s['img_size']} px; {s['warmup']} warm-up, {s['rounds']} alternating rounds x {s['iters']} "
              f"iterations per target.", '']
     lines += table_lines(report['results'], s.get('limit'))
-    lines += ['', 'ratio = median(target) / median(base); '
+    lines += ['', 'ratio = median(target) / median(reference): the base, or for a policy its fastest peer; '
               'IQR = interquartile range of the per-iteration times.']
+    if any(r['kind'] == 'peer' for r in report['results']):
+        lines.append(f'Peers: one call on the same batch with one-hot scores of {PEER_CLASSES} classes (timm: '
+                     f'labels); "on a copy": the peer changes its input in place, so each call gets a copy '
+                     f'(made in the timed iteration), as a policy leaves its input intact.')
+    lines += report.get('notes', [])
     if memory_methods:
         lines.append(f"Memory: fresh subprocess per target, {s['memory_iters']} iterations; "
                      f"{'; '.join(memory_methods)}.")
@@ -486,6 +553,8 @@ def parse_args(argv=None):
                         'model.clean_loss_weight=0')
     parser.add_argument('--policy', action='append', default=[], help="mixing policy cfg, e.g. "
                         "\"dict(type='CutMixPolicy')\" or CutMixPolicy (repeatable)")
+    parser.add_argument('--peers', action='store_true', help='time each --policy against its equivalents in '
+                        'mmpretrain (and timm when installed); its ratio is to the fastest')
     parser.add_argument('--mixer', action='append', default=[], help='learned mixer cfg (repeatable); '
                         'needs --feat-shape')
     parser.add_argument('--feat-shape', type=int, nargs=3, metavar=('C', 'h', 'w'),
@@ -512,6 +581,8 @@ def parse_args(argv=None):
         return args
     if args.mixer and not args.feat_shape:
         parser.error('--mixer needs --feat-shape C h w')
+    if args.peers and not args.policy:
+        parser.error('--peers times the --policy targets against their peers: give at least one --policy')
     if not (args.configs or args.variant or args.policy or args.mixer):
         parser.error('give at least one target: CONFIG, --variant, --policy or --mixer')
     for variant in args.variant:
@@ -527,10 +598,31 @@ def parse_args(argv=None):
     return args
 
 
-def build_specs(args) -> List[dict]:
+def peer_specs(policy_cfg: dict, notes: List[str]) -> List[dict]:
+    """Specs of the peers of a policy (:data:`PEERS`) whose library is installed; a missing one is noted."""
+    specs = []
+    for library, augment, alpha_key, kwargs in PEERS.get(policy_cfg['type'], []):
+        if not library_available(library):
+            note = f'{library} is not installed: its peers ({library} {augment}) are not timed.'
+            if note not in notes:
+                notes.append(note)
+            continue
+        kwargs = {alpha_key: float(policy_cfg.get('alpha', 1.0)), **kwargs}
+        specs.append(dict(kind='peer', role='peer', library=library, augment=augment, kwargs=kwargs,
+                          name=f"{library} {cfg_label(dict(type=augment, **kwargs))}"))
+    if policy_cfg['type'] not in PEERS:
+        notes.append(f"{policy_cfg['type']}: no peer (neither mmpretrain nor timm has an equivalent).")
+    return specs
+
+
+def build_specs(args, notes: Optional[List[str]] = None) -> List[dict]:
+    """Target specs in table order (base first; with ``--peers`` each policy followed by its peers); ``notes``
+    collects what the report must say about peers that are not timed."""
+    notes = [] if notes is None else notes
+    base_name = f'base: {args.base}' if args.base else None
     specs = []
     if args.base:
-        specs.append(dict(kind='config', config=args.base, name=f'base: {args.base}'))
+        specs.append(dict(kind='config', config=args.base, name=base_name, role='base'))
     specs += [dict(kind='config', config=c, name=c) for c in args.configs]
     options_parser = argparse.ArgumentParser()
     options_parser.add_argument('options', nargs='+', action=DictAction)
@@ -540,10 +632,17 @@ def build_specs(args) -> List[dict]:
     for text in args.policy:
         cfg = parse_module_cfg(text)
         specs.append(dict(kind='policy', cfg=cfg, name=cfg_label(cfg)))
+        if args.peers:
+            peers = peer_specs(cfg, notes)
+            specs[-1]['compare_with'] = [peer['name'] for peer in peers]
+            specs += peers
     for text in args.mixer:
         cfg = parse_module_cfg(text)
         specs.append(dict(kind='mixer', cfg=cfg, feat_shape=list(args.feat_shape),
                           name=f"{cfg_label(cfg)} on {'x'.join(map(str, args.feat_shape))}"))
+    for spec in specs:
+        if base_name and spec.get('role', 'target') == 'target' and 'compare_with' not in spec:
+            spec['compare_with'] = [base_name]
     names = [s['name'] for s in specs]
     if len(set(names)) != len(names):
         raise ValueError(f'targets must be distinct, got {names}')
@@ -560,6 +659,8 @@ def shell_quote(arg: str) -> str:
 
 def environment(device: str, load_before_timing: float) -> dict:
     """Machine description; the 1-minute load averages tell how shared the machine was."""
+    if device.startswith('cuda'):
+        device = f'{device} ({torch.cuda.get_device_name(torch.device(device))})'
     return dict(device=device, cpu=platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
                 torch=torch.__version__, torch_threads=torch.get_num_threads(),
                 python=platform.python_version(), load_before_timing=load_before_timing,
@@ -580,7 +681,8 @@ def main(argv=None):
     settings = dict(batch_size=args.batch_size, img_size=args.img_size, warmup=args.warmup,
                     rounds=args.rounds, iters=args.iters, device=args.device, threads=args.threads,
                     memory_iters=args.memory_iters, limit=args.limit, cfg_options=args.cfg_options)
-    specs = build_specs(args)
+    notes: List[str] = []
+    specs = build_specs(args, notes)
     targets = [make_target(spec, settings) for spec in specs]
     for target in targets:
         print(f'building {target.name} ...', flush=True)
@@ -589,6 +691,7 @@ def main(argv=None):
     load_before_timing = os.getloadavg()[0]
     times = run_timing(targets, args.warmup, args.rounds, args.iters)
     env = environment(args.device, load_before_timing)
+    details = {target.name: target.details for target in targets}
     del targets
     memory = {}
     if args.memory == 'subprocess':
@@ -596,12 +699,13 @@ def main(argv=None):
             print(f'memory probe: {spec["name"]} ...', flush=True)
             memory[spec['name']] = measure_memory_subprocess(spec, settings)
 
-    base_name = specs[0]['name'] if args.base else None
     arguments = sys.argv[1:] if argv is None else argv
-    command = 'python tools/benchmark.py ' + ' '.join(map(shell_quote, arguments))
+    omp = os.environ.get('OMP_NUM_THREADS')
+    command = (f'OMP_NUM_THREADS={omp} ' if omp else '') + 'python tools/benchmark.py ' + ' '.join(
+        map(shell_quote, arguments))
     report = dict(command=command, date=datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
-                  settings=settings, environment=env,
-                  results=summarise(specs, times, memory, base_name, args.limit))
+                  settings=settings, environment=env, notes=notes,
+                  results=summarise(specs, times, memory, details, args.limit, args.batch_size))
     markdown = markdown_report(report)
     print('\n' + markdown)
     if args.json:

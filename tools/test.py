@@ -12,7 +12,6 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 import mixplugins  # noqa: F401  (registers mixplugins modules; CPU distributed shim)
-from mixplugins.registry import drop_collate_fn_scope
 from mixplugins.utils.data_check import TEST_KEYS, MissingDataError, check_data_roots
 
 
@@ -173,7 +172,6 @@ def main():
 
     # merge cli arguments to config
     cfg = merge_args(cfg, args)
-    drop_collate_fn_scope(cfg)
 
     # fail in one line, before any dataset is built, when a data root is missing (docs/data.md)
     try:

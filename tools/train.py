@@ -13,7 +13,6 @@ from mmengine.utils import digit_version
 from mmengine.utils.dl_utils import TORCH_VERSION
 
 import mixplugins  # noqa: F401  (registers mixplugins modules; CPU distributed shim)
-from mixplugins.registry import drop_collate_fn_scope
 from mixplugins.utils.data_check import TRAIN_KEYS, MissingDataError, check_data_roots
 
 
@@ -152,7 +151,6 @@ def main():
 
     # merge cli arguments to config
     cfg = merge_args(cfg, args)
-    drop_collate_fn_scope(cfg)
 
     # fail in one line, before any dataset is built, when a data root is missing (docs/data.md)
     try:

@@ -14,7 +14,6 @@ without one (self-supervised), from the ``train_dataloader`` dataset with only i
 the embedded digits.
 """
 import argparse
-import ast
 import os
 import os.path as osp
 import sys
@@ -44,30 +43,11 @@ class MixRow(NamedTuple):
     lam: torch.Tensor
 
 
-def _literal(node: ast.AST):
-    """A python literal, allowing ``dict(key=value, ...)`` calls (the OpenMMLab config style)."""
-    if isinstance(node, ast.Call) and isinstance(node.func,
-                                                 ast.Name) and node.func.id == 'dict' and not node.args:
-        return {kw.arg: _literal(kw.value) for kw in node.keywords}
-    if isinstance(node, (ast.List, ast.Tuple)):
-        return [_literal(elt) for elt in node.elts]
-    if isinstance(node, ast.Dict):
-        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values)}
-    return ast.literal_eval(node)
-
-
 def parse_policy_cfgs(text: str) -> List[dict]:
-    """Parse ``--policy``: one ``dict(type=...)`` / ``{'type': ...}`` or a list of them."""
-    try:
-        value = _literal(ast.parse(text.strip(), mode='eval').body)
-    except (SyntaxError, ValueError) as error:
-        raise ValueError(
-            f'--policy must be a dict(type=...) or a list of them, got {text!r} ({error})') from None
-    cfgs = value if isinstance(value, list) else [value]
-    for cfg in cfgs:
-        if not isinstance(cfg, dict) or 'type' not in cfg:
-            raise ValueError(f'--policy entries must be dicts with a "type" key, got {cfg!r}')
-    return cfgs
+    """Parse ``--policy``: one ``dict(type=...)`` / ``{'type': ...}`` or a list of them
+    (:func:`mixplugins.utils.literals.parse_module_cfgs`)."""
+    from mixplugins.utils.literals import parse_module_cfgs
+    return parse_module_cfgs(text, '--policy')
 
 
 def policy_label(cfg: dict) -> str:

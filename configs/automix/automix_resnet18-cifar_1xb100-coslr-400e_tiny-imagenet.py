@@ -2,4 +2,4 @@
 # AutoMix's MixBlock and objective.
 _base_ = '../samix/samix_resnet18-cifar_1xb100-coslr-400e_tiny-imagenet.py'
 
-model = dict(mixer=dict(_delete_=True, type='AutoMixBlock', in_channels=256), mixer_local_loss=None, eta=1.0)
+model = dict(mixer=dict(_delete_=True, type='AutoMixBlock', in_channels=256), loss_local=None, eta=1.0)

@@ -4,4 +4,4 @@
 # loss only, no lam adjusting) and AutoMix's Mixer objective: mixup CE only (no local term, eta = 1).
 _base_ = '../samix/samix_resnet18-cifar_1xb64-coslr-15e_digits.py'
 
-model = dict(mixer=dict(_delete_=True, type='AutoMixBlock', in_channels=64), mixer_local_loss=None, eta=1.0)
+model = dict(mixer=dict(_delete_=True, type='AutoMixBlock', in_channels=64), loss_local=None, eta=1.0)

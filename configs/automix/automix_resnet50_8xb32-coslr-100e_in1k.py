@@ -4,4 +4,4 @@
 # the SAMix recipe with AutoMix's MixBlock and its objective, mixup CE + mean mask loss.
 _base_ = '../samix/samix_resnet50_8xb32-coslr-100e_in1k.py'
 
-model = dict(mixer=dict(_delete_=True, type='AutoMixBlock', in_channels=1024), mixer_local_loss=None, eta=1.0)
+model = dict(mixer=dict(_delete_=True, type='AutoMixBlock', in_channels=1024), loss_local=None, eta=1.0)

@@ -4,5 +4,6 @@
 # SAMix digits configs draw them); the clean MoCo term is kept.
 _base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
 
-model = dict(type='ManifoldMixMoCo', alpha=2.0, stages=(0, 1, 2), pairing='random', mix_loss='separate')
+model = dict(type='ManifoldMixMoCo', alpha=2.0, stages=(0, 1, 2), pairing='random',
+             mix_loss=dict(type='MixupInfoNCELoss'))
 randomness = dict(seed=0, diff_rank_seed=True)  # each rank draws its own lam, pairing and stage

@@ -6,5 +6,6 @@ _base_ = 'mmpretrain::mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py'
 
 custom_imports = dict(imports=['mixplugins'], allow_failed_imports=False)
 
-model = dict(type='ManifoldMixMoCo', alpha=2.0, stages=(0, 1, 2), pairing='random', mix_loss='separate')
+model = dict(type='ManifoldMixMoCo', alpha=2.0, stages=(0, 1, 2), pairing='random',
+             mix_loss=dict(type='MixupInfoNCELoss'))
 randomness = dict(seed=0, diff_rank_seed=True)

@@ -4,4 +4,4 @@
 # L_CE + L_BCE (instance BCE, mixup CE on pseudo labels, eta = 1).
 _base_ = './samix-c_resnet50_8xb32-coslr-200e_in1k.py'
 
-model = dict(mixer_local_loss='bce', mixer_global_loss='ce', eta=1.0)
+model = dict(loss_local=dict(type='InstanceBCELoss'), loss_global=dict(type='MixupSoftCrossEntropyLoss'), eta=1.0)

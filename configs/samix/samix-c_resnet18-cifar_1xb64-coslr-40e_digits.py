@@ -6,8 +6,8 @@
 _base_ = './samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py'
 
 model = dict(
-    mixer_local_loss='pbce',
-    mixer_global_loss='ce',
+    loss_local=dict(type='PairwiseBCELoss'),
+    loss_global=dict(type='MixupSoftCrossEntropyLoss'),
     clustering=dict(num_samples=1438, num_clusters=20, momentum=0.5, update_interval=11),
     cluster_head=dict(type='ClusterHead', loss_weight=1.0))
 # ODC's start: k-means of the keys of the whole training set before the first iteration (not sample_idx % C).

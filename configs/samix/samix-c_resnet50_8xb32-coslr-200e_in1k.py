@@ -3,11 +3,11 @@
 # docs/methods.md#samix-i-and-samix-c): SAMix-I plus ODC-style online clustering of a memory of momentum keys over the
 # 1,281,167 training images, C = 200 clusters (SAMix, sec. 4.3), Mixer loss pBCE + eta * mixup CE on the pseudo labels
 # through a cluster head trained on the keys. Memory: 1,281,167 x 128 floats (0.66 GB) per process.
-_base_ = '../samix_r50_in1k.py'
+_base_ = 'samix-i_resnet50_8xb32-coslr-200e_in1k.py'
 
 model = dict(
-    mixer_local_loss='pbce',
-    mixer_global_loss='ce',
+    loss_local=dict(type='PairwiseBCELoss'),
+    loss_global=dict(type='MixupSoftCrossEntropyLoss'),
     clustering=dict(num_samples=1281167, num_clusters=200, momentum=0.5, update_interval=500),
     cluster_head=dict(type='ClusterHead', loss_weight=1.0))
 # ODC's start: k-means of the keys of the whole training set before the first iteration (one no-grad pass of

@@ -7,23 +7,15 @@
 _base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
 
 model = dict(
-    _delete_=True,
-    type='SAMixMoCo',
-    queue_len=1024,
-    feat_dim=128,
-    momentum_coefficient=0.99,
-    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16, base_channels=16, norm_cfg=dict(type='BN'),
-                  zero_init_residual=False),
-    neck=dict(type='MoCoV2Neck', in_channels=128, hid_channels=512, out_channels=128, with_avg_pool=True),
-    head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.1),
+    type='SAMixMoCo',  # the MoCo v2 digits model and its arguments (queue 1024, momentum 0.01: m = 0.99)
     mixer=dict(type='SAMixMixer', in_channels=64),
     mixer_stage=2,  # paper l = 3
     alpha=2.0,
     pairing='random',
     eta=0.5,
     mask_loss_weight=0.1,
-    mixer_local_loss='bce',
-    mixer_global_loss='infonce')
+    loss_local=dict(type='InstanceBCELoss'),  # temperature: the head's
+    loss_global=dict(type='MixupInfoNCELoss'))
 
 # The Mixer is trained by the same optimizer in its own parameter group: no weight decay, base lr.
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'mixer': dict(decay_mult=0.0)}))

@@ -25,12 +25,12 @@ model = dict(
     head=dict(type='LinearClsHead', num_classes=100, in_channels=512, loss=dict(type='CrossEntropyLoss')),
     mixer=dict(type='SAMixMixer', in_channels=256),
     mixer_stage=2,
-    momentum_coefficient=0.999,
+    momentum=0.001,  # m = 0.999
     alpha=2.0,
     eta=0.5,
     mask_loss_weight=0.1,
-    mixer_local_loss='pbce',
-    mixer_global_loss='ce')
+    loss_local=dict(type='PairwiseBCELoss'),
+    loss_global=dict(type='MixupSoftCrossEntropyLoss'))
 
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4),

@@ -8,19 +8,15 @@
 _base_ = './resnet18-cifar_1xb64-coslr-15e_digits.py'
 
 model = dict(
-    _delete_=True,
-    type='SAMixClassifier',
-    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16, base_channels=16, norm_cfg=dict(type='BN')),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=10, in_channels=128, loss=dict(type='CrossEntropyLoss')),
+    type='SAMixClassifier',  # the vanilla digits backbone, neck and head
     mixer=dict(type='SAMixMixer', in_channels=64),
     mixer_stage=2,
-    momentum_coefficient=0.9,
+    momentum=0.1,  # m = 0.9
     alpha=2.0,
     eta=0.5,
     mask_loss_weight=0.1,
-    mixer_local_loss='pbce',
-    mixer_global_loss='ce')
+    loss_local=dict(type='PairwiseBCELoss'),
+    loss_global=dict(type='MixupSoftCrossEntropyLoss'))
 
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'mixer': dict(decay_mult=0.0)}))
 custom_hooks = [

@@ -17,12 +17,12 @@ model = dict(
     head=dict(type='LinearClsHead', num_classes=1000, in_channels=2048, loss=dict(type='CrossEntropyLoss')),
     mixer=dict(type='SAMixMixer', in_channels=1024),
     mixer_stage=2,
-    momentum_coefficient=0.999,
+    momentum=0.001,  # m = 0.999
     alpha=2.0,
     eta=0.1,
     mask_loss_weight=0.1,
-    mixer_local_loss='pbce',
-    mixer_global_loss='ce')
+    loss_local=dict(type='PairwiseBCELoss'),
+    loss_global=dict(type='MixupSoftCrossEntropyLoss'))
 
 optim_wrapper = dict(paramwise_cfg=dict(custom_keys={'mixer': dict(decay_mult=0.0)}))
 custom_hooks = [

@@ -1,3 +1,4 @@
 from .digits import DigitsDataset
+from .synthetic import SyntheticDataset
 
-__all__ = ['DigitsDataset']
+__all__ = ['DigitsDataset', 'SyntheticDataset']

@@ -1,12 +1,34 @@
-"""Frozen features of the embedded digits for the results tables: raw pixels, a randomly initialised backbone
+"""Frozen backbones and their pooled features, for every evaluation: the normalisation of a config, its backbone
+built as training builds it and loaded (checked) from a checkpoint, frozen, and average-pooled stage outputs
+(used by ``KNNEvalHook``, the results tables and the VOC07 SVM tool).
+
+For the results tables: the features of the embedded digits from raw pixels, a randomly initialised backbone
 (under both BN definitions) and a trained backbone loaded from a checkpoint. Everything runs on the CPU."""
 import logging
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 
+from ..utils.checkpoint import CONFIG_KEYS, check_backbone_checkpoint
+
 #: Images per forward pass (and per BN-calibration batch: the batch size of the digits kNN monitor's loader).
 BATCH = 256
+
+
+def normalisation(mean, std) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel ``mean`` / ``std`` sequences as ``1 x C x 1 x 1`` float tensors, for ``(x - mean) / std``."""
+    return (torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1),
+            torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1))
+
+
+def preprocessor_mean_std(cfg) -> tuple:
+    """``(mean, std)`` of the data preprocessor of ``cfg`` (``model.data_preprocessor`` or the top-level
+    ``data_preprocessor``): the per-channel ``(x - mean) / std`` the model sees."""
+    preprocessor = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor')
+    if not preprocessor or 'mean' not in preprocessor or 'std' not in preprocessor:
+        raise KeyError('the config needs data_preprocessor (or model.data_preprocessor) with mean and std')
+    return preprocessor['mean'], preprocessor['std']
 
 
 def digits_images(split: str, mean, std, image_size: int = 32, digit_scale=(0.6, 0.9)) -> tuple:
@@ -16,8 +38,7 @@ def digits_images(split: str, mean, std, image_size: int = 32, digit_scale=(0.6,
     data = DigitsDataset(split=split, image_size=image_size, digit_scale=digit_scale, test_mode=True)
     items = [data.get_data_info(i) for i in range(len(data))]
     images = torch.stack([torch.from_numpy(item['img']).permute(2, 0, 1) for item in items]).float()
-    mean = torch.tensor(mean, dtype=torch.float32).view(1, -1, 1, 1)
-    std = torch.tensor(std, dtype=torch.float32).view(1, -1, 1, 1)
+    mean, std = normalisation(mean, std)
     return (images - mean) / std, torch.tensor([item['gt_label'] for item in items])
 
 
@@ -27,31 +48,35 @@ def config_images(cfg, split: str) -> tuple:
     dataset = cfg.train_dataloader.dataset
     if dataset.get('type') != 'DigitsDataset':
         raise ValueError(f"the results tables need a DigitsDataset train dataset, got {dataset.get('type')!r}")
-    preprocessor = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor')
     settings = {key: dataset[key] for key in ('image_size', 'digit_scale') if key in dataset}
-    return digits_images(split, preprocessor['mean'], preprocessor['std'], **settings)
+    return digits_images(split, *preprocessor_mean_std(cfg), **settings)
 
 
-def build_backbone(cfg):
+def build_backbone(cfg, out_indices: Optional[Sequence[int]] = None):
     """The backbone of ``cfg.model``, built as training builds it (a ``Pretrained`` init_cfg is dropped),
-    weights not yet initialised, in eval mode."""
+    with the stage outputs ``out_indices`` (default: the config's), weights not yet initialised, in eval
+    mode."""
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import MODELS
     init_default_scope('mmpretrain')
     backbone_cfg = cfg.model.backbone.copy()
     if (backbone_cfg.get('init_cfg') or {}).get('type') == 'Pretrained':
         backbone_cfg['init_cfg'] = None
+    if out_indices is not None:
+        backbone_cfg['out_indices'] = tuple(out_indices)
     backbone = MODELS.build(backbone_cfg)
     backbone.eval()  # not chained: mmpretrain's ResNet.train() returns None
     return backbone
 
 
-def load_backbone(cfg, checkpoint: str, prefix='backbone.'):
-    """The backbone of ``cfg`` with the weights of ``checkpoint`` under ``prefix`` (checked: every tensor
-    present, none left over; ``check_backbone_checkpoint``), in eval mode."""
-    from mixplugins.engine.hooks.backbone_checkpoint_hook import check_backbone_checkpoint
-    backbone = build_backbone(cfg)
-    backbone.load_state_dict(check_backbone_checkpoint(backbone, checkpoint, prefix), strict=True)
+def load_backbone(cfg, checkpoint: str, prefix: Optional[str] = 'backbone.', keys=CONFIG_KEYS,
+                  out_indices: Optional[Sequence[int]] = None):
+    """The frozen backbone of ``cfg`` (:func:`build_backbone`) with the weights of ``checkpoint`` under
+    ``prefix`` (None: an extracted backbone), checked (every tensor present, none left over:
+    ``check_backbone_checkpoint``, errors naming ``keys``) and loaded strictly; no gradients, eval mode."""
+    backbone = build_backbone(cfg, out_indices)
+    backbone.load_state_dict(check_backbone_checkpoint(backbone, checkpoint, prefix, keys), strict=True)
+    backbone.requires_grad_(False)
     return backbone
 
 
@@ -72,12 +97,17 @@ def random_init_backbone(cfg, seed: int):
     return backbone
 
 
+def pooled(feats: torch.Tensor, size: int = 1) -> torch.Tensor:
+    """A stage output ``N x C x H x W`` average-pooled to ``size x size`` and flattened to ``N x (C size^2)``;
+    an ``N x C`` output (already pooled) is returned as is."""
+    return F.adaptive_avg_pool2d(feats, size).flatten(1) if feats.dim() == 4 else feats
+
+
 @torch.no_grad()
 def backbone_features(backbone, images: torch.Tensor, batch: int = BATCH) -> torch.Tensor:
     """Globally average-pooled last-stage features ``N x C`` of ``images`` (eval mode, no gradients)."""
     backbone.eval()
-    feats = torch.cat([backbone(chunk)[-1] for chunk in images.split(batch)])
-    return F.adaptive_avg_pool2d(feats, 1).flatten(1) if feats.dim() == 4 else feats
+    return torch.cat([pooled(backbone(chunk)[-1]) for chunk in images.split(batch)])
 
 
 def random_init_features(cfg, seed: int, train_images, val_images) -> dict:

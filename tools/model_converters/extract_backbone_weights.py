@@ -18,39 +18,27 @@ import argparse
 import os
 import os.path as osp
 import sys
-from collections import Counter
 
 import torch
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
-from mixplugins.utils.checkpoint import load_weights_file  # noqa: E402
+from mixplugins.utils.checkpoint import (EXTRACT_TOOL, load_weights_file, normalise_prefix,  # noqa: E402
+                                         select_prefix, state_dict_of)
 
 DEFAULT_PREFIX = 'backbone.'
-TOOL = 'tools/model_converters/extract_backbone_weights.py'
 OPT_IN = '--allow-unsafe-pickle (allow_unsafe_pickle=True)'
-
-
-def _normalise_prefix(prefix):
-    if not prefix:
-        raise ValueError("prefix must be a non-empty key prefix such as 'backbone.', got ''")
-    return prefix if prefix.endswith('.') else prefix + '.'
+PREFIX_KEY = '--prefix'
 
 
 def extract_backbone_state_dict(state_dict, prefix=DEFAULT_PREFIX):
     """Return ``{key[len(prefix):]: value}`` for the keys of ``state_dict`` that start with ``prefix``.
 
     ``prefix`` gets a trailing '.' if it lacks one ('backbone' == 'backbone.'). Raises KeyError naming the
-    prefix and listing the top-level prefixes present (with key counts) when no key matches.
+    prefix and listing the top-level prefixes present (with key counts) when no key matches
+    (:func:`mixplugins.utils.checkpoint.select_prefix`).
     """
-    prefix = _normalise_prefix(prefix)
-    backbone = {key[len(prefix):]: value for key, value in state_dict.items() if key.startswith(prefix)}
-    if not backbone:
-        found = Counter(key.split('.', 1)[0] + '.' for key in state_dict)
-        listing = ', '.join(f"'{name}' ({count} keys)" for name, count in sorted(found.items())) or 'none'
-        raise KeyError(f"no key starts with prefix '{prefix}' (option --prefix); prefixes in the checkpoint: "
-                       f'{listing}')
-    return backbone
+    return select_prefix(state_dict, prefix, PREFIX_KEY, 'the checkpoint')
 
 
 def load_state_dict(path, allow_unsafe_pickle=False):
@@ -60,11 +48,8 @@ def load_state_dict(path, allow_unsafe_pickle=False):
     needing more is refused with one ``UnsafePickleError`` line.
     """
     if not osp.isfile(path):
-        raise FileNotFoundError(f'checkpoint file not found: {path}')
-    checkpoint = load_weights_file(path, TOOL, allow_unsafe_pickle, OPT_IN)
-    if not isinstance(checkpoint, dict):
-        raise ValueError(f'{path} holds a {type(checkpoint).__name__}, expected a checkpoint dict')
-    return checkpoint.get('state_dict', checkpoint)
+        raise FileNotFoundError(f'CHECKPOINT: file not found: {path}')
+    return state_dict_of(load_weights_file(path, EXTRACT_TOOL, allow_unsafe_pickle, OPT_IN), path, 'CHECKPOINT')
 
 
 def extract_backbone_weights(src, dst, prefix=DEFAULT_PREFIX, allow_unsafe_pickle=False):
@@ -75,7 +60,7 @@ def extract_backbone_weights(src, dst, prefix=DEFAULT_PREFIX, allow_unsafe_pickl
     backbone = extract_backbone_state_dict(load_state_dict(src, allow_unsafe_pickle), prefix)
     out_dir = osp.dirname(osp.abspath(dst))
     os.makedirs(out_dir, exist_ok=True)
-    meta = dict(source=osp.abspath(src), prefix=_normalise_prefix(prefix))
+    meta = dict(source=osp.abspath(src), prefix=normalise_prefix(prefix, PREFIX_KEY))
     torch.save(dict(state_dict=backbone, meta=meta), dst)
     return backbone
 
@@ -95,7 +80,7 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     backbone = extract_backbone_weights(args.checkpoint, args.output, args.prefix, args.allow_unsafe_pickle)
-    print(f'saved {len(backbone)} tensors under prefix {_normalise_prefix(args.prefix)!r} to {args.output}')
+    print(f'saved {len(backbone)} tensors under prefix {normalise_prefix(args.prefix, PREFIX_KEY)!r} to {args.output}')
 
 
 if __name__ == '__main__':

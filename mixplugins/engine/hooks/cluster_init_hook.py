@@ -39,8 +39,9 @@ class ClusterMemoryInitHook(Hook):
         memory = getattr(model, 'memory', None)
         if memory is None:
             raise ValueError('ClusterMemoryInitHook needs a model with a ClusterMemory (SAMixMoCo with '
-                             "model.clustering and a cluster loss, mixer_local_loss='pbce' or "
-                             f"mixer_global_loss='ce'); {type(model).__name__} has none")
+                             'model.clustering and a Mixer loss on cluster labels, e.g. '
+                             "loss_local=dict(type='PairwiseBCELoss')); "
+                             f'{type(model).__name__} has none')
         if bool(memory.has_centroids()):  # once, before training
             runner.logger.info('ClusterMemoryInitHook: the memory is already clustered (resumed), skipped')
             return

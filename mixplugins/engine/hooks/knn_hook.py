@@ -11,6 +11,7 @@ from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 from ...evaluation import calibrate_batchnorm, has_untracked_batchnorm, knn_top1
+from ...evaluation.features import pooled
 
 RANDOM_INIT_BN = ('data', 'default')
 
@@ -121,8 +122,7 @@ class KNNEvalHook(Hook):
         model.eval()
         chunks = []
         for inputs, data_samples in self._batches(runner, loader):
-            feat = backbone(inputs)[-1]
-            feat = F.normalize(F.adaptive_avg_pool2d(feat, 1).flatten(1) if feat.dim() == 4 else feat, dim=1)
+            feat = F.normalize(pooled(backbone(inputs)[-1]), dim=1)
             chunks.extend(zip(feat.cpu(), [int(s.gt_label) for s in data_samples]))
         model.train(was_training)
         chunks = collect_results(chunks, len(loader.dataset), device='cpu')

@@ -8,8 +8,8 @@ upstream ``backbone`` / ``neck`` / ``head`` / EMA config keys are unchanged and 
 
 * :class:`MixSSLMixin` -- the mixing policy, the pairing and the mixing of a view (every algorithm);
 * :class:`MixMoCoMixin` -- queries, momentum keys (mmpretrain's batch shuffle), per-queue enqueue of
-  the global batch, the MoCo term and the two mixed forms (``mix_loss``);
-* :class:`MixSimCLRMixin` -- globally gathered embeddings and the soft-target NT-Xent;
+  the global batch, the MoCo term and the mixed term (``mix_loss``, a registered mixture loss);
+* :class:`MixSimCLRMixin` -- globally gathered embeddings;
 * :class:`MixLatentMixin` -- BYOL / SimSiam: projections, predictions and the cosine form read from the head;
 * :class:`BSIMLatentMixin` -- the BSIM / WBSIM loss shared by BYOL and SimSiam.
 
@@ -33,13 +33,9 @@ from mmpretrain.models.selfsup.simclr import GatherLayer
 from mmpretrain.models.utils import batch_shuffle_ddp, batch_unshuffle_ddp
 from torch import nn
 
-from ..losses.functional import (interpolated_cosine_loss, joint_soft_infonce, mixup_infonce,
-                                 soft_target_cross_entropy)
+from ..losses import build_mixture_loss, interpolated_cosine_loss, transposed_interpolated_cosine_loss
 from ..mixing.functional import PAIRING_MODES, MixResult, pair_indices
 from ..mixing.policies import BaseMixPolicy, build_mix_policy
-from ..utils.precision import full_precision
-
-MOCO_MIX_LOSSES = ('separate', 'joint')
 
 
 def unmix_policy(mix_prob: float = 0.5, alpha: float = 1.0) -> dict:
@@ -54,22 +50,6 @@ def check_loss_weights(w_bsim: float, w_sim: float) -> None:
     if not (w_bsim >= 0 and w_sim >= 0) or w_bsim + w_sim == 0:
         raise ValueError(f'w_bsim and w_sim must be >= 0 and not both 0 (L = w_bsim L_BSIM + w_sim L_SIM), '
                          f'got w_bsim={w_bsim}, w_sim={w_sim}')
-
-
-def inverse_pairing(index: torch.Tensor) -> torch.Tensor:
-    """``inv`` with ``index[inv[i]] = i``: image ``i`` is the partner in mixture ``inv[i]``."""
-    return torch.argsort(index)
-
-
-def mixture_weights(lam: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """N x N weights ``W[k, c]`` of image ``c`` in mixture ``k``: ``W[k, k] += lam_k``,
-    ``W[k, index[k]] += 1 - lam_k`` (rows sum to 1; BSIM's spurious-positive labels, BSIM supplementary sec. 3)."""
-    n = lam.numel()
-    rows = torch.arange(n, device=lam.device)
-    weights = torch.zeros(n, n, dtype=lam.dtype, device=lam.device)
-    weights.index_put_((rows, rows), lam, accumulate=True)
-    weights.index_put_((rows, index), 1 - lam, accumulate=True)
-    return weights
 
 
 class MixSSLMixin:
@@ -117,16 +97,16 @@ class MixMoCoMixin(MixSSLMixin):
     """MoCo parts shared by Un-Mix and BSIM; mixed into :class:`mmpretrain.models.MoCo`.
 
     Args:
-        mix_loss: form of the mixed term with keys ``k_i = k``, ``k_j = k[index]``:
-            ``'separate'`` -- each parent its own softmax over ``[pos, queue]`` (Un-Mix, Eq. 5;
-            :func:`mixup_infonce`); ``'joint'`` -- one softmax over ``[k_i, k_j, queue]`` with soft target
-            ``(lam, 1 - lam)`` (MoCo-BSIM, BSIM supplementary sec. 3; :func:`joint_soft_infonce`).
+        mix_loss: config of the mixed term, a registered mixture loss of the mixed query against the keys
+            ``k_i = k``, ``k_j = k[index]`` and the queue: ``dict(type='MixupInfoNCELoss')`` -- each parent its
+            own softmax over ``[pos, queue]`` (Un-Mix, Eq. 5); ``dict(type='JointSoftInfoNCELoss')`` -- one
+            softmax over ``[k_i, k_j, queue]`` with soft target ``(lam, 1 - lam)`` (MoCo-BSIM, BSIM supplementary
+            sec. 3). Its ``temperature`` defaults to the head's.
     """
 
-    def init_mix_loss(self, mix_loss: str) -> None:
-        if mix_loss not in MOCO_MIX_LOSSES:
-            raise ValueError(f'mix_loss must be one of {MOCO_MIX_LOSSES}, got {mix_loss!r}')
-        self.mix_loss = mix_loss
+    def init_mix_loss(self, mix_loss: dict) -> None:
+        self.mix_loss = build_mixture_loss(mix_loss, 'mix_loss', [('embedding', 'keys', 'queue')],
+                                           self.head.temperature)
 
     def query(self, img: torch.Tensor) -> torch.Tensor:
         """``q = normalize(neck(backbone(img)))`` (MoCo's query encoder)."""
@@ -168,9 +148,9 @@ class MixMoCoMixin(MixSSLMixin):
     def mixed_moco_term(self, q_m: torch.Tensor, k: torch.Tensor, mix: MixResult,
                         queue: torch.Tensor) -> torch.Tensor:
         """Mixed query ``q_m`` against the parents' keys ``k_i = k``, ``k_j = k[index]`` and the queue,
-        weights ``(lam, 1 - lam)`` (form ``mix_loss``, temperature of the head). Pairing and keys are local."""
-        loss_fn = mixup_infonce if self.mix_loss == 'separate' else joint_soft_infonce
-        return loss_fn(q_m, k, k[mix.index], queue.clone().detach().t(), mix.lam, self.head.temperature)
+        weights ``(lam, 1 - lam)`` (the loss ``mix_loss``). Pairing and keys are local."""
+        return self.mix_loss.for_pairing(mix.index, mix.lam, embedding=q_m, keys=k,
+                                         queue=queue.clone().detach().t())
 
 
 class MixSimCLRMixin(MixSSLMixin):
@@ -184,46 +164,6 @@ class MixSimCLRMixin(MixSSLMixin):
         z = self.neck(self.backbone(torch.cat(views)))[0]
         z = z / (torch.norm(z, p=2, dim=1, keepdim=True) + 1e-10)
         return [torch.cat(GatherLayer.apply(part), dim=0) for part in z.chunk(len(views))]
-
-    @full_precision
-    def soft_nt_xent(self, z_a: torch.Tensor, z_b: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        """NT-Xent(lam) (BSIM supplementary, sec. 3 and Fig. 6; SimCLR when ``weights = I``): the 2N anchors ``[z_a;
-        z_b]``, logits ``s = z z^T / t`` with the self-similarity removed (one softmax over all other 2N - 1
-        embeddings); anchor ``a_k`` has soft target ``weights[k]`` over the ``b`` embeddings, anchor ``b_c`` has
-        ``weights[:, c]`` over the ``a`` embeddings (the same spurious-positive pairs read from the other side); ``L
-        = mean over anchors of -sum_targets w log softmax(s)``. Computed in at least float32.
-
-        The off-diagonal entries are gathered by index (column ``c + [c >= r]`` of row ``r``), not by a
-        boolean mask, whose indexing would synchronise host and device."""
-        n = z_a.size(0)
-        z = torch.cat([z_a, z_b])
-        targets = torch.zeros(2 * n, 2 * n, dtype=z.dtype, device=z.device)
-        targets[:n, n:] = weights
-        targets[n:, :n] = weights.t()
-        rows = torch.arange(2 * n, device=z.device)[:, None]
-        columns = torch.arange(2 * n - 1, device=z.device)[None, :]
-        off_diagonal = columns + (columns >= rows).long()
-        logits = (z @ z.t() / self.head.temperature).gather(1, off_diagonal)
-        return soft_target_cross_entropy(logits, targets.gather(1, off_diagonal))
-
-    @full_precision
-    def extra_anchor_term(self, z_m: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor, lam: torch.Tensor,
-                          index: torch.Tensor) -> torch.Tensor:
-        """Un-Mix on SimCLR (Un-Mix, Eq. 5; mixed embeddings are extra anchors, negatives unchanged):
-        ``L_m = mean_k [lam_k l_k(k) + (1 - lam_k) l_k(index[k])]``, ``l_k(p) = -log softmax(z_m,k . [b_p,
-        {a_c, b_c : c != p}] / t)[b_p]`` -- the positive ``b_p`` against the negatives of the clean anchor
-        ``a_p``. Computed in at least float32."""
-        n = z_a.size(0)
-        logits = z_m @ torch.cat([z_a, z_b]).t() / self.head.temperature
-        rows = torch.arange(n, device=z_m.device)
-
-        def parent_loss(parent: torch.Tensor) -> torch.Tensor:
-            excluded = torch.zeros_like(logits, dtype=torch.bool)
-            excluded[rows, parent] = True
-            log_prob = F.log_softmax(logits.masked_fill(excluded, float('-inf')), dim=1)
-            return -log_prob[rows, n + parent]
-
-        return (lam * parent_loss(rows) + (1 - lam) * parent_loss(index)).mean()
 
 
 class MixLatentMixin(MixSSLMixin):
@@ -271,19 +211,6 @@ class MixLatentMixin(MixSSLMixin):
         d_partner = self.cosine_term(pred, target[partner], target[partner], 1.0, reduction='none')
         return (w_self * d_self + w_partner * d_partner).mean()
 
-    def transposed_bsim_term(self, pred: torch.Tensor, mixed_target: torch.Tensor,
-                             mix: MixResult) -> torch.Tensor:
-        """BSIM read from the clean anchor (BSIM supplementary, sec. 3, symmetrised as the base): image ``i``
-        regresses to the targets of the two mixtures containing it, ``i`` (weight ``lam_i``) and ``inv[i]`` (weight
-        ``1 - lam_inv[i]``): ``D(pred_i, sg(normalize(w_i z_i + w'_i z_inv[i])))`` scaled by the total weight ``w_i +
-        w'_i`` (1 when ``lam`` is one per batch with the flip pairing)."""
-        inverse = inverse_pairing(mix.index)
-        w_self, w_partner = mix.lam, 1 - mix.lam[inverse]
-        total = w_self + w_partner
-        lam_t = torch.where(total > 0, w_self / total.clamp_min(1e-12), torch.ones_like(total))
-        per_sample = self.cosine_term(pred, mixed_target, mixed_target[inverse], lam_t, reduction='none')
-        return (total * per_sample).mean()
-
 
 def scale_sizes(scales: Optional[List[int]]) -> List[int]:
     """Validated extra input sizes of Un-Mix's multi-scale training (Un-Mix, sec. 4.3)."""
@@ -299,9 +226,9 @@ class BSIMLatentMixin(MixLatentMixin):
 
     BSIM: the mixtures ``x'_ij`` replace the first views: ``L_BSIM = s [D(q(z'_ij), z_bar) + D_T]`` with
     ``z_bar = sg(normalize(lam z''_i + (1 - lam) z''_j))`` from the target branch, ``D_T`` the same pairs read
-    from the second view (:meth:`MixLatentMixin.transposed_bsim_term`), ``s`` the base's scale of its
-    symmetric sum; the same forwards as the base. WBSIM (BSIM supplementary, Eq. 1): ``w_bsim L_BSIM + w_sim L_base``
-    (the clean first views are forwarded too when ``w_sim > 0``).
+    from the second view (:func:`~mixplugins.models.losses.transposed_interpolated_cosine_loss`), ``s`` the
+    base's scale of its symmetric sum; the same forwards as the base. WBSIM (BSIM supplementary, Eq. 1): ``w_bsim
+    L_BSIM + w_sim L_base`` (the clean first views are forwarded too when ``w_sim > 0``).
     """
 
     def init_bsim(self, mix_policy: Union[dict, BaseMixPolicy], pairing: str, w_bsim: float,
@@ -329,7 +256,8 @@ class BSIMLatentMixin(MixLatentMixin):
             mix = self.mix_batch(img_v1)
             z_m = self.project(mix.mixed)
             bsim = (self.cosine_term(self.predict(z_m), t2, t2[mix.index], mix.lam)
-                    + self.transposed_bsim_term(p2, self.target(mix.mixed, z_m), mix))
+                    + transposed_interpolated_cosine_loss(p2, self.target(mix.mixed, z_m), mix.lam, mix.index,
+                                                          self.cosine_mode))
             losses['loss_bsim'] = self.w_bsim * self.symmetric_scale * bsim
         if self.w_sim > 0:
             z1 = self.project(img_v1)

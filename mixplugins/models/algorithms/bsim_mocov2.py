@@ -1,6 +1,6 @@
 """BSIM / WBSIM on MoCo (Chu et al., "A Unified Mixture-View Framework for Unsupervised Representation Learning",
 2022, arXiv:2011.13356, supplementary sec. 2-3.4; ``docs/methods.md#bsim-and-wbsim``)."""
-from typing import Dict, List, Union
+from typing import Dict, List, Optional, Union
 
 import torch
 from mmpretrain.models import MoCo
@@ -14,7 +14,7 @@ from .base_mix_ssl import MixMoCoMixin, check_loss_weights
 @MODELS.register_module()
 class BSIMMoCo(MixMoCoMixin, MoCo):
     """MoCo-BSIM: the mixtures ``x'_ij`` of the first views (``j = N - 1 - i``) replace the queries; one
-    softmax over ``[q.k_i, q.k_j, q.queue] / t`` with soft target ``(lam, 1 - lam)`` (``mix_loss='joint'``);
+    softmax over ``[q.k_i, q.k_j, q.queue] / t`` with soft target ``(lam, 1 - lam)`` (``JointSoftInfoNCELoss``);
     the keys are the clean second views, and only they are enqueued -- MoCo's memory and cost (BSIM
     supplementary, Table 4).
 
@@ -24,16 +24,17 @@ class BSIMMoCo(MixMoCoMixin, MoCo):
     Args:
         mix_policy: mixing policy config; default CutMix, ``alpha = 1`` (``docs/methods.md#bsim-and-wbsim``).
         pairing: ``'flip'`` (the paper's) or ``'random'``.
-        mix_loss: ``'joint'`` (BSIM) or ``'separate'`` (see :class:`MixMoCoMixin`).
+        mix_loss: mixture loss config, default ``dict(type='JointSoftInfoNCELoss')`` (BSIM); see
+            :class:`MixMoCoMixin`.
         w_bsim, w_sim: loss weights (BSIM 1 / 0, WBSIM 0.5 / 0.5).
         **kwargs: upstream :class:`mmpretrain.models.MoCo` arguments.
     """
 
     def __init__(self, *args, mix_policy: Union[dict, BaseMixPolicy] = None, pairing: str = 'flip',
-                 mix_loss: str = 'joint', w_bsim: float = 1.0, w_sim: float = 0.0, **kwargs) -> None:
+                 mix_loss: Optional[dict] = None, w_bsim: float = 1.0, w_sim: float = 0.0, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.init_mixing(mix_policy or dict(type='CutMixPolicy', alpha=1.0), pairing)
-        self.init_mix_loss(mix_loss)
+        self.init_mix_loss(mix_loss or dict(type='JointSoftInfoNCELoss'))
         check_loss_weights(w_bsim, w_sim)
         self.w_bsim, self.w_sim = w_bsim, w_sim
 

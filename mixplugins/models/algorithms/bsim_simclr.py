@@ -7,9 +7,10 @@ from mmpretrain.models import SimCLR
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ..losses import mixture_weights, soft_nt_xent
 from ..mixing.policies import BaseMixPolicy
 from ..utils.precision import compute_dtype
-from .base_mix_ssl import MixSimCLRMixin, check_loss_weights, mixture_weights
+from .base_mix_ssl import MixSimCLRMixin, check_loss_weights
 
 
 @MODELS.register_module()
@@ -17,7 +18,7 @@ class BSIMSimCLR(MixSimCLRMixin, SimCLR):
     """SimCLR-BSIM: the mixtures ``x'_ij`` of the first views (``j = N - 1 - i``) replace the first views;
     NT-Xent(lam) with one softmax over all other embeddings, ``x'_ij`` positive to ``x''_i`` (weight
     ``lam``) and ``x''_j`` (``1 - lam``), and each ``x''_i`` to the mixtures containing ``i`` with the same weights
-    (:meth:`MixSimCLRMixin.soft_nt_xent`). With ``lam`` in {0, 1} it is SimCLR.
+    (:func:`~mixplugins.models.losses.soft_nt_xent`). With ``lam`` in {0, 1} it is SimCLR.
 
     BSIM forwards ``[x'_ij, x'']`` as one batch, as SimCLR forwards ``[x', x'']``. WBSIM (BSIM supplementary, Eq. 1):
     ``L = w_bsim L_BSIM + w_sim L_SimCLR``; it forwards the clean ``[x', x'']`` (SimCLR's term) and the
@@ -46,12 +47,12 @@ class BSIMSimCLR(MixSimCLRMixin, SimCLR):
         else:
             z_a, z_b = self.embed(inputs[0], inputs[1])
             identity = torch.eye(z_a.size(0), dtype=compute_dtype(z_a.dtype), device=z_a.device)
-            losses['loss_sim'] = self.w_sim * self.soft_nt_xent(z_a, z_b, identity)
+            losses['loss_sim'] = self.w_sim * soft_nt_xent(z_a, z_b, identity, self.head.temperature)
             if self.w_bsim == 0:
                 return losses
             mix = self.mix_batch(inputs[0])
             z_m, = self.embed(mix.mixed)
         lam, index = self.gather_pairing(mix)
         weights = mixture_weights(lam.to(compute_dtype(z_m.dtype)), index)
-        losses['loss_bsim'] = self.w_bsim * self.soft_nt_xent(z_m, z_b, weights)
+        losses['loss_bsim'] = self.w_bsim * soft_nt_xent(z_m, z_b, weights, self.head.temperature)
         return losses

@@ -8,7 +8,7 @@ Per step: ``lam ~ Beta(alpha, alpha)`` (one per batch), a pairing ``pi`` and a s
 ``k in {0, 1, 2}``); the online backbone mixes its stage-``k`` output ``h_m = lam h_i + (1 - lam) h_pi(i)`` and
 runs the rest of the network on it (:func:`~mixplugins.models.mixing.manifold_mix_forward`).
 """
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -89,15 +89,16 @@ class ManifoldMixMoCo(ManifoldMixMixin, MixMoCoMixin, MoCo):
 
     Args:
         alpha, stages, pairing: see :class:`ManifoldMixMixin`.
-        mix_loss: ``'separate'`` (mixup infoNCE, each parent its own softmax) or ``'joint'``.
+        mix_loss: mixture loss config, default ``dict(type='MixupInfoNCELoss')`` (mixup infoNCE, each parent
+            its own softmax); see :class:`MixMoCoMixin`.
         **kwargs: upstream :class:`mmpretrain.models.MoCo` arguments.
     """
 
     def __init__(self, *args, alpha: float = 2.0, stages: Sequence[int] = (0, 1, 2), pairing: str = 'random',
-                 mix_loss: str = 'separate', **kwargs) -> None:
+                 mix_loss: Optional[dict] = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.init_manifold_mix(alpha, stages, pairing)
-        self.init_mix_loss(mix_loss)
+        self.init_mix_loss(mix_loss or dict(type='MixupInfoNCELoss'))
 
     def loss(self, inputs: List[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> Dict[str, torch.Tensor]:

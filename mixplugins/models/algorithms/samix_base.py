@@ -17,21 +17,17 @@ weights other than the Mixer's (momentum encoder frozen, head weights detached).
 ``custom_keys={'mixer': ...}`` parameter group (no weight decay) then trains both with MMEngine's default
 ``train_step``; ``ModuleLrScheduleHook(module='mixer')`` gives that group its own lr schedule.
 """
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
-from torch import Tensor
+from torch import Tensor, nn
 
-from ..losses import eta_balanced, instance_bce, mixup_infonce, mixup_soft_cross_entropy, pairwise_bce
+from ..losses import build_mixture_loss, eta_balanced
 from ..mixing import MixResult, pair_indices, sample_lambda
 from ..mixing.functional import PAIRING_MODES, check_alpha, mix_with_mask
-from ..mixing.policies import build_mix_policy
 from ..utils import check_stage_backbone
-
-LOCAL_LOSSES = ('bce', 'pbce', None)
-GLOBAL_LOSSES = ('infonce', 'ce')
 
 
 def frozen_linear(layer: torch.nn.Linear, x: Tensor) -> Tensor:
@@ -40,48 +36,12 @@ def frozen_linear(layer: torch.nn.Linear, x: Tensor) -> Tensor:
     return F.linear(x, layer.weight.detach(), bias)
 
 
-class OnlineMixerMixin:
-    """Mixer / fixed-policy handling shared by :class:`SAMixMoCo` and :class:`SAMixClassifier`.
-
-    Attributes set by :meth:`init_online_mixing` and read by the hooks:
-        mask_loss_weight: ``beta`` of ``L_mask`` (scheduled 0.1 -> 0 by ``AttrScheduleHook``).
-        momentum_coefficient: ``m`` of the momentum update (scheduled 0.999 -> 1, cosine); stored in the
-            momentum encoder as MMEngine's ``momentum = 1 - m``.
-    """
+class MomentumCoefficientMixin:
+    """``momentum_coefficient``: ``m`` of the momentum update ``theta_k <- m theta_k + (1 - m) theta_q`` of the
+    MMEngine ``ExponentialMovingAverage`` named ``momentum_attr``, which stores ``momentum = 1 - m`` (the
+    constructor's ``momentum``, as upstream MoCo's). The SAMix configs schedule it from its initial value to 1 on
+    a cosine curve (``AttrScheduleHook(attr='momentum_coefficient', curve='cosine')``)."""
     momentum_attr = 'encoder_k'
-
-    def init_online_mixing(self, mixer: Optional[dict], mix_policy: Optional[dict], mixer_stage: int,
-                           alpha: float, pairing: str, eta: float, mask_loss_weight: float,
-                           mixer_local_loss: Optional[str], mixer_global_loss: str, backbone) -> None:
-        if (mixer is None) == (mix_policy is None):
-            raise ValueError('exactly one of mixer (learned Mixer, online SAMix / AutoMix) and mix_policy '
-                             '(fixed policy, e.g. PretrainedMixerPolicy for SAMix^P) must be given, got '
-                             f'mixer={mixer!r}, mix_policy={mix_policy!r}')
-        check_alpha(alpha)
-        if pairing not in PAIRING_MODES:
-            raise ValueError(f'pairing must be one of {PAIRING_MODES}, got {pairing!r}')
-        if mixer_local_loss not in LOCAL_LOSSES:
-            raise ValueError(f'mixer_local_loss must be one of {LOCAL_LOSSES}, got {mixer_local_loss!r}')
-        if mixer_global_loss not in GLOBAL_LOSSES:
-            raise ValueError(f'mixer_global_loss must be one of {GLOBAL_LOSSES}, got {mixer_global_loss!r}')
-        if not eta >= 0:
-            raise ValueError(f'eta must be >= 0 (L_cls = local + eta * global), got {eta}')
-        if not mask_loss_weight >= 0:
-            raise ValueError(f'mask_loss_weight must be >= 0 (beta of L_mask), got {mask_loss_weight}')
-        self.alpha = alpha
-        self.pairing = pairing
-        self.eta = eta
-        self.mask_loss_weight = float(mask_loss_weight)
-        self.mixer_local_loss = mixer_local_loss
-        self.mixer_global_loss = mixer_global_loss
-        self.mixer_stage = mixer_stage
-        if mixer is not None:
-            check_stage_backbone(backbone, mixer_stage)
-            self.mixer = MODELS.build(mixer)
-            self.mix_policy = None
-        else:
-            self.mixer = None
-            self.mix_policy = build_mix_policy(mix_policy)
 
     @property
     def momentum_coefficient(self) -> float:
@@ -93,6 +53,49 @@ class OnlineMixerMixin:
         if not 0 <= value <= 1:
             raise ValueError(f'momentum_coefficient must lie in [0, 1], got {value}')
         getattr(self, self.momentum_attr).momentum = 1.0 - float(value)
+
+
+class OnlineMixerMixin(MomentumCoefficientMixin):
+    """Online-trained Mixer shared by :class:`SAMixMoCo` and :class:`SAMixClassifier`.
+
+    The algorithm gives :meth:`momentum_backbone`, the momentum encoder's backbone whose stage
+    ``mixer_stage`` feeds the Mixer (the exported SAMix^P file holds it, see
+    :func:`~mixplugins.models.mixing.export_pretrained_mixer`).
+
+    Attributes set by :meth:`init_online_mixing` and read by the hooks:
+        mask_loss_weight: ``beta`` of ``L_mask`` (scheduled 0.1 -> 0 by ``AttrScheduleHook``).
+        momentum_coefficient: see :class:`MomentumCoefficientMixin`.
+    """
+
+    def momentum_backbone(self) -> nn.Module:
+        """The backbone of the momentum encoder."""
+        raise NotImplementedError
+
+    def init_online_mixing(self, mixer: dict, mixer_stage: int, alpha: float, pairing: str, eta: float,
+                           mask_loss_weight: float, loss_local: Optional[dict], loss_global: dict,
+                           inputs: Sequence[Tuple[str, ...]], temperature: Optional[float] = None) -> None:
+        """Build the Mixer and its loss terms ``loss_local`` (or None: no local term) and ``loss_global``,
+        registered mixture losses reading one of ``inputs`` (a temperature loss's ``temperature`` defaults to
+        ``temperature``)."""
+        if not isinstance(mixer, dict):
+            raise ValueError(f'mixer must be a Mixer config (SAMixMixer / AutoMixBlock), got {mixer!r}')
+        check_alpha(alpha)
+        if pairing not in PAIRING_MODES:
+            raise ValueError(f'pairing must be one of {PAIRING_MODES}, got {pairing!r}')
+        if not eta >= 0:
+            raise ValueError(f'eta must be >= 0 (L_cls = local + eta * global), got {eta}')
+        if not mask_loss_weight >= 0:
+            raise ValueError(f'mask_loss_weight must be >= 0 (beta of L_mask), got {mask_loss_weight}')
+        check_stage_backbone(self.momentum_backbone(), mixer_stage)
+        self.alpha = alpha
+        self.pairing = pairing
+        self.eta = eta
+        self.mask_loss_weight = float(mask_loss_weight)
+        self.mixer_stage = mixer_stage
+        self.mixer = MODELS.build(mixer)
+        self.loss_local = (build_mixture_loss(loss_local, 'loss_local', inputs, temperature)
+                           if loss_local is not None else None)
+        self.loss_global = build_mixture_loss(loss_global, 'loss_global', inputs, temperature)
 
     def draw_mixing(self, batch_size: int, device) -> Tuple[Tensor, Tensor]:
         """One ``(lam, pi)`` draw: ``lam ~ Beta(alpha, alpha)`` (one per batch) as Tensor[N], pairing
@@ -128,23 +131,10 @@ class OnlineMixerMixin:
         cls_loss = eta_balanced(local, global_, self.eta) if local is not None else self.eta * global_
         return cls_loss + self.mask_loss_weight * loss_mask.mean()
 
-    def local_global_terms(self, z_m: Tensor, lam: Tensor, index: Tensor, keys: Optional[Tensor] = None,
-                           queue: Optional[Tensor] = None, temperature: float = 1.0,
-                           logits: Optional[Tensor] = None,
-                           labels: Optional[Tensor] = None) -> Tuple[Optional[Tensor], Tensor]:
-        """The configured ``(l_local, l_global)`` of the Mixer mixture (spec sec. 5).
-
-        bce: instance BCE of ``z_m`` against the keys ``k_i``, ``k_pi(i)``; pbce: class pBCE of ``logits``
-        over ``labels``, ``labels[pi]``; infonce: mixup infoNCE against ``[k_i, queue]`` /
-        ``[k_pi(i), queue]``; ce: mixup CE of ``logits``.
-        """
-        local = None
-        if self.mixer_local_loss == 'bce':
-            local = instance_bce(z_m, keys, keys[index], lam, temperature)
-        elif self.mixer_local_loss == 'pbce':
-            local = pairwise_bce(logits, labels, labels[index], lam)
-        if self.mixer_global_loss == 'infonce':
-            global_ = mixup_infonce(z_m, keys, keys[index], queue, lam, temperature)
-        else:
-            global_ = mixup_soft_cross_entropy(logits, labels, labels[index], lam)
-        return local, global_
+    def mixer_terms(self, mix: MixResult, **named: Tensor) -> Tuple[Optional[Tensor], Tensor]:
+        """``(l_local, l_global)`` of the Mixer's mixtures ``mix`` (``l_local`` None without a local term), each
+        reading its inputs from ``named`` (``embedding``, ``keys``, ``queue``, ``logits``, ``labels``; see
+        :class:`~mixplugins.models.losses.MixtureLoss`)."""
+        local = (self.loss_local.for_pairing(mix.index, mix.lam, **named)
+                 if self.loss_local is not None else None)
+        return local, self.loss_global.for_pairing(mix.index, mix.lam, **named)

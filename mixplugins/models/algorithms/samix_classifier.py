@@ -9,7 +9,7 @@ SAMix ``004_efcde85b9ca00546.txt`` sec. 3.1, A.2, A.3; AMix ``001_3cc5f7e0294eb8
   with  the Mixer's mask detached;
 - Mixer loss on ``x_m^2`` through the frozen momentum copy, ``p = g_k(f_k(x_m^2))``:
   SAMix: ``pBCE(p; y_i, y_j) + eta * mixupCE(p) + beta * L_mask`` (eta 0.5 small data sets, 0.1 ImageNet);
-  AutoMix (``AutoMixBlock``): ``mixupCE(p) + beta * L_mean`` (``mixer_local_loss=None``, ``eta=1``);
+  AutoMix (``AutoMixBlock``): ``mixupCE(p) + beta * L_mean`` (``loss_local=None``, ``eta=1``);
 - ``predict`` evaluates the momentum (EMA) copy by default (``test_with_momentum``).
 """
 from typing import List, Optional
@@ -24,6 +24,9 @@ from mmpretrain.structures import DataSample
 from ..losses import mixup_soft_cross_entropy
 from ..utils import stage_features
 from .samix_base import OnlineMixerMixin
+
+#: what the Mixer losses of :class:`SAMixClassifier` may read: class logits and labels
+CLASSIFIER_MIXER_INPUTS = (('logits', 'labels'), )
 
 
 class BackboneNeckHead(nn.Module):
@@ -52,7 +55,9 @@ class SAMixClassifier(OnlineMixerMixin, ImageClassifier):
             batch augments: the Mixer does the mixing).
         mixer: Mixer config, ``in_channels`` = channels of stage ``mixer_stage``.
         mixer_stage: 0-based backbone stage feeding the Mixer (paper ``l = 3`` -> 2).
-        momentum_coefficient: initial ``m`` of the momentum copy (0.999 -> 1 cosine via ``AttrScheduleHook``).
+        momentum: ``1 - m`` of the momentum copy, as MMEngine's ``ExponentialMovingAverage`` and MoCo take it
+            (0.001; ``m`` is scheduled 0.999 -> 1 on a cosine as ``momentum_coefficient`` by
+            ``AttrScheduleHook``).
         alpha: ``lam ~ Beta(alpha, alpha)`` (2).
         pairing: ``'random'`` or ``'flip'``.
         clean_loss_weight: weight of ``CE`` on the clean batch; 0 skips the clean forward (one online forward
@@ -60,12 +65,12 @@ class SAMixClassifier(OnlineMixerMixin, ImageClassifier):
         mix_loss_weight: weight of the online mixup CE.
         eta: global-term weight of the Mixer loss.
         mask_loss_weight: ``beta`` of ``L_mask``.
-        mixer_local_loss: ``'pbce'`` (SAMix) or None (AutoMix).
-        mixer_global_loss: ``'ce'``.
+        loss_local: mixture loss config of the Mixer's local term on the class logits,
+            ``dict(type='PairwiseBCELoss')`` (SAMix), or None (AutoMix).
+        loss_global: the global term, ``dict(type='MixupSoftCrossEntropyLoss')``.
         test_with_momentum: ``predict`` with the momentum copy (the model SAMix / AutoMix report).
     """
     momentum_attr = 'momentum_model'
-    momentum_backbone_prefix = 'momentum_model.module.backbone.'
 
     def __init__(self,
                  backbone: dict,
@@ -73,31 +78,31 @@ class SAMixClassifier(OnlineMixerMixin, ImageClassifier):
                  mixer: dict,
                  neck: Optional[dict] = None,
                  mixer_stage: int = 2,
-                 momentum_coefficient: float = 0.999,
+                 momentum: float = 0.001,
                  alpha: float = 2.0,
                  pairing: str = 'random',
                  clean_loss_weight: float = 1.0,
                  mix_loss_weight: float = 1.0,
                  eta: float = 0.5,
                  mask_loss_weight: float = 0.1,
-                 mixer_local_loss: Optional[str] = 'pbce',
-                 mixer_global_loss: str = 'ce',
+                 loss_local: Optional[dict] = dict(type='PairwiseBCELoss'),
+                 loss_global: dict = dict(type='MixupSoftCrossEntropyLoss'),
                  test_with_momentum: bool = True,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg=None):
-        if mixer_local_loss not in ('pbce', None) or mixer_global_loss != 'ce':
-            raise ValueError("supervised Mixer losses: mixer_local_loss must be 'pbce' or None and "
-                             f"mixer_global_loss 'ce', got {mixer_local_loss!r}, {mixer_global_loss!r}")
         super().__init__(backbone=backbone, neck=neck, head=head, data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg)
         self.momentum_model = ExponentialMovingAverage(BackboneNeckHead(self.backbone, self.neck, self.head),
-                                                       momentum=1.0 - momentum_coefficient)
-        self.momentum_coefficient = momentum_coefficient
-        self.init_online_mixing(mixer, None, mixer_stage, alpha, pairing, eta, mask_loss_weight,
-                                mixer_local_loss, mixer_global_loss, self.backbone)
+                                                       momentum=momentum)
+        self.init_online_mixing(mixer, mixer_stage, alpha, pairing, eta, mask_loss_weight, loss_local,
+                                loss_global, CLASSIFIER_MIXER_INPUTS)
         self.clean_loss_weight = clean_loss_weight
         self.mix_loss_weight = mix_loss_weight
         self.test_with_momentum = test_with_momentum
+
+    def momentum_backbone(self) -> nn.Module:
+        """The backbone of the momentum copy."""
+        return self.momentum_model.module.backbone
 
     def online_logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.extract_feat(x))
@@ -106,7 +111,7 @@ class SAMixClassifier(OnlineMixerMixin, ImageClassifier):
         labels = torch.cat([s.gt_label for s in data_samples]).to(inputs.device)
         with torch.no_grad():
             self.momentum_model.update_parameters(BackboneNeckHead(self.backbone, self.neck, self.head))
-            mixer_feat = stage_features(self.momentum_model.module.backbone, inputs, self.mixer_stage)
+            mixer_feat = stage_features(self.momentum_backbone(), inputs, self.mixer_stage)
         online, mixer_branch, loss_mask = self.mixer_masks(mixer_feat, inputs)
 
         losses = dict()
@@ -119,8 +124,7 @@ class SAMixClassifier(OnlineMixerMixin, ImageClassifier):
 
         # frozen momentum copy: the gradient reaches the Mixer through the image only
         logits = self.momentum_model(mixer_branch.mixed)
-        local, global_ = self.local_global_terms(None, mixer_branch.lam, mixer_branch.index, logits=logits,
-                                                 labels=labels)
+        local, global_ = self.mixer_terms(mixer_branch, logits=logits, labels=labels)
         losses['loss_mixer'] = self.mixer_loss(local, global_, loss_mask)
         return losses
 

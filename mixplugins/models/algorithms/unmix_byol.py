@@ -9,7 +9,8 @@ from mmpretrain.structures import DataSample
 from torch import nn
 
 from ..mixing.policies import BaseMixPolicy
-from .base_mix_ssl import MixLatentMixin, inverse_pairing, unmix_policy
+from ..losses import inverse_pairing
+from .base_mix_ssl import MixLatentMixin, unmix_policy
 
 
 @MODELS.register_module()

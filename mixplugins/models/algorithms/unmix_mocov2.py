@@ -19,7 +19,7 @@ class UnMixMoCo(MixMoCoMixin, MoCo):
 
     ``x_m`` is the self-mixture of the query view (flip pairing, Mixup with probability ``P`` else CutMix,
     ``lam ~ Beta(1, 1)``); ``L_m`` is MoCo's loss with the mixed query against the same keys and queue, each
-    term its own softmax over ``[pos, queue]`` (``mix_loss='separate'``); the reversed order re-indexes the
+    term its own softmax over ``[pos, queue]`` (``MixupInfoNCELoss``); the reversed order re-indexes the
     mixed features (see :mod:`.base_mix_ssl`). Only the clean keys are enqueued. MoCo v2 is asymmetric, so
     is this.
 
@@ -29,16 +29,17 @@ class UnMixMoCo(MixMoCoMixin, MoCo):
     Args:
         mix_policy: mixing policy config; default Un-Mix's (``P = 0.5``, ``alpha = 1``).
         pairing: ``'flip'`` (the paper's) or ``'random'``.
-        mix_loss: ``'separate'`` (Un-Mix) or ``'joint'`` (see :class:`MixMoCoMixin`).
+        mix_loss: mixture loss config, default ``dict(type='MixupInfoNCELoss')`` (Un-Mix); see
+            :class:`MixMoCoMixin`.
         scales: extra input sizes in pixels, or None for single-scale training.
         **kwargs: upstream :class:`mmpretrain.models.MoCo` arguments.
     """
 
     def __init__(self, *args, mix_policy: Union[dict, BaseMixPolicy] = None, pairing: str = 'flip',
-                 mix_loss: str = 'separate', scales: Optional[List[int]] = None, **kwargs) -> None:
+                 mix_loss: Optional[dict] = None, scales: Optional[List[int]] = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.init_mixing(mix_policy or unmix_policy(), pairing)
-        self.init_mix_loss(mix_loss)
+        self.init_mix_loss(mix_loss or dict(type='MixupInfoNCELoss'))
         self.scales = scale_sizes(scales)
         for i in range(len(self.scales)):
             self.register_buffer(f'queue_scale{i}', F.normalize(torch.randn_like(self.queue), dim=0))

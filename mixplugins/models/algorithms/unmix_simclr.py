@@ -7,6 +7,7 @@ from mmpretrain.models import SimCLR
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ..losses import extra_anchor_nt_xent, soft_nt_xent
 from ..mixing.policies import BaseMixPolicy
 from ..utils.precision import compute_dtype
 from .base_mix_ssl import MixSimCLRMixin, unmix_policy
@@ -18,9 +19,9 @@ class UnMixSimCLR(MixSimCLRMixin, SimCLR):
 
     ``x_m`` is the self-mixture of the first view; its embeddings are extra anchors whose positive is the
     second view of each parent and whose negatives are those of that parent's clean anchor (Un-Mix, Eq. 3: the
-    distance of negative pairs is unchanged) -- :meth:`MixSimCLRMixin.extra_anchor_term`. The clean views are
-    forwarded together as upstream SimCLR does, the mixtures on their own (no second forward for the
-    reversed order).
+    distance of negative pairs is unchanged) -- :func:`~mixplugins.models.losses.extra_anchor_nt_xent`. The
+    clean views are forwarded together as upstream SimCLR does, the mixtures on their own (no second forward
+    for the reversed order).
 
     Args:
         mix_policy: mixing policy config; default Un-Mix's (``P = 0.5``, ``alpha = 1``).
@@ -40,5 +41,7 @@ class UnMixSimCLR(MixSimCLRMixin, SimCLR):
         z_m, = self.embed(mix.mixed)
         lam, index = self.gather_pairing(mix)
         identity = torch.eye(z_a.size(0), dtype=compute_dtype(z_a.dtype), device=z_a.device)
-        return dict(loss_ori=self.soft_nt_xent(z_a, z_b, identity),
-                    loss_mix=self.extra_anchor_term(z_m, z_a, z_b, lam.to(compute_dtype(z_m.dtype)), index))
+        temperature = self.head.temperature
+        return dict(loss_ori=soft_nt_xent(z_a, z_b, identity, temperature),
+                    loss_mix=extra_anchor_nt_xent(z_m, z_a, z_b, lam.to(compute_dtype(z_m.dtype)), index,
+                                                  temperature))

@@ -125,6 +125,83 @@ def joint_soft_infonce(q_m: torch.Tensor, k_i: torch.Tensor, k_j: torch.Tensor, 
     return two_target_cross_entropy(logits, lam, reduction)
 
 
+def mixture_weights(lam: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """N x N weights ``W[k, c]`` of image ``c`` in mixture ``k`` of the pairing ``index``: ``W[k, k] += lam_k``,
+    ``W[k, index[k]] += 1 - lam_k``; rows sum to 1. They are BSIM's spurious-positive labels (Chu, Zhan, Zhang,
+    "Beyond Single Instance Multi-view Unsupervised Representation Learning", 2020, arXiv:2011.13356, sec. 3).
+    """
+    n = lam.numel()
+    rows = torch.arange(n, device=lam.device)
+    weights = torch.zeros(n, n, dtype=lam.dtype, device=lam.device)
+    weights.index_put_((rows, rows), lam, accumulate=True)
+    weights.index_put_((rows, index), 1 - lam, accumulate=True)
+    return weights
+
+
+def inverse_pairing(index: torch.Tensor) -> torch.Tensor:
+    """``inv`` with ``index[inv[i]] = i``: image ``i`` is the partner in mixture ``inv[i]``."""
+    return torch.argsort(index)
+
+
+@full_precision
+def soft_nt_xent(z_a: torch.Tensor, z_b: torch.Tensor, weights: torch.Tensor, temperature: float,
+                 reduction: str = 'mean') -> torch.Tensor:
+    """NT-Xent with soft targets, NT-Xent(lam) of BSIM on SimCLR (Chu, Zhan, Zhang, "Beyond Single Instance
+    Multi-view Unsupervised Representation Learning", 2020, arXiv:2011.13356, sec. 3 and supp. Fig. 6); with
+    ``weights = I`` it is SimCLR's NT-Xent (Chen et al., "A Simple Framework for Contrastive Learning of Visual
+    Representations", 2020, arXiv:2002.05709).
+
+    The 2N anchors ``z = [z_a; z_b]`` (N x D each, L2-normalised) have logits ``s = z z^T / t`` without the
+    self-similarity, one softmax over the other 2N - 1 embeddings. Anchor ``a_k`` has the soft target
+    ``weights[k]`` over the ``b`` embeddings, anchor ``b_c`` has ``weights[:, c]`` over the ``a`` embeddings (the
+    same pairs read from the other side):
+
+        L_r = -sum_c target[r, c] log softmax_{c' != r}(s[r, c'])[c],   L = mean_r L_r
+
+    The off-diagonal entries are gathered by index (column ``c + [c >= r]`` of row ``r``), not by a boolean
+    mask, whose indexing would synchronise host and device.
+
+    Args:
+        weights: N x N non-negative, rows summing to 1 (:func:`mixture_weights`).
+    """
+    n = z_a.size(0)
+    z = torch.cat([z_a, z_b])
+    targets = torch.zeros(2 * n, 2 * n, dtype=z.dtype, device=z.device)
+    targets[:n, n:] = weights
+    targets[n:, :n] = weights.t()
+    rows = torch.arange(2 * n, device=z.device)[:, None]
+    columns = torch.arange(2 * n - 1, device=z.device)[None, :]
+    off_diagonal = columns + (columns >= rows).long()
+    logits = (z @ z.t() / temperature).gather(1, off_diagonal)
+    return soft_target_cross_entropy(logits, targets.gather(1, off_diagonal), reduction)
+
+
+@full_precision
+def extra_anchor_nt_xent(z_m: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor, lam: torch.Tensor,
+                         index: torch.Tensor, temperature: float, reduction: str = 'mean') -> torch.Tensor:
+    """Un-Mix on SimCLR: the mixtures' embeddings are extra anchors, the negatives unchanged (Shen et al.,
+    "Un-Mix: Rethinking Image Mixtures for Unsupervised Visual Representation Learning", AAAI 2022,
+    arXiv:2003.05438, Eq. 3 and 5). Mixture ``k = lam_k x_k + (1 - lam_k) x_index[k]`` has embedding
+    ``z_m,k``; the clean views of image ``p`` have ``a_p``, ``b_p`` (all L2-normalised):
+
+        L_k = lam_k l_k(k) + (1 - lam_k) l_k(index[k]),
+        l_k(p) = -log softmax(z_m,k . [b_p, {a_c, b_c : c != p}] / t)[b_p]
+
+    -- the positive ``b_p`` against the negatives of the clean anchor ``a_p``; ``L = mean_k L_k``.
+    """
+    n = z_a.size(0)
+    logits = z_m @ torch.cat([z_a, z_b]).t() / temperature
+    rows = torch.arange(n, device=z_m.device)
+
+    def parent_loss(parent: torch.Tensor) -> torch.Tensor:
+        excluded = torch.zeros_like(logits, dtype=torch.bool)
+        excluded[rows, parent] = True
+        log_prob = F.log_softmax(logits.masked_fill(excluded, float('-inf')), dim=1)
+        return -log_prob[rows, n + parent]
+
+    return reduce_loss(lam * parent_loss(rows) + (1 - lam) * parent_loss(index), reduction)
+
+
 def eta_balanced(local: torch.Tensor, global_: torch.Tensor, eta: float) -> torch.Tensor:
     """eta-balanced Mixer objective (004 sec. 3.1; spec sec. 5): ``L = l_local + eta * l_global``,
     ``eta >= 0``."""
@@ -147,6 +224,30 @@ def interpolated_cosine_loss(pred: torch.Tensor, z_i: torch.Tensor, z_j: torch.T
     target = F.normalize(lam * unit_i + (1 - lam) * unit_j, dim=1)
     cosine = (F.normalize(pred, dim=1) * target).sum(1)
     return reduce_loss(2 - 2 * cosine if mode == 'byol' else -cosine, reduction)
+
+
+@full_precision
+def transposed_interpolated_cosine_loss(pred: torch.Tensor, mixed_target: torch.Tensor, lam: LamLike,
+                                        index: torch.Tensor, mode: str = 'byol',
+                                        reduction: str = 'mean') -> torch.Tensor:
+    """BSIM read from the clean anchor (Chu, Zhan, Zhang, "Beyond Single Instance Multi-view Unsupervised
+    Representation Learning", 2020, arXiv:2011.13356, sec. 3; the second half of its symmetrised BYOL /
+    SimSiam loss). Mixture ``k = lam_k x_k + (1 - lam_k) x_index[k]`` has target ``mixed_target[k]``; image
+    ``i`` is in mixture ``i`` (weight ``w_i = lam_i``) and in mixture ``inv[i]`` (weight ``w'_i = 1 -
+    lam_inv[i]``, :func:`inverse_pairing`), and its prediction regresses to both:
+
+        L_i = (w_i + w'_i) D(pred_i, sg(normalize(w_i z_i + w'_i z_inv[i]) / (w_i + w'_i)))
+
+    with ``D`` the :func:`interpolated_cosine_loss` of ``mode``; the total weight ``w_i + w'_i`` is 1 when
+    ``lam`` is one per batch with the flip pairing.
+    """
+    inverse = inverse_pairing(index)
+    lam = full_like_lam(lam, pred.dtype, pred.device).expand(pred.size(0))
+    w_self, w_partner = lam, 1 - lam[inverse]
+    total = w_self + w_partner
+    lam_t = torch.where(total > 0, w_self / total.clamp_min(1e-12), torch.ones_like(total))
+    per_sample = interpolated_cosine_loss(pred, mixed_target, mixed_target[inverse], lam_t, mode, 'none')
+    return reduce_loss(total * per_sample, reduction)
 
 
 @full_precision

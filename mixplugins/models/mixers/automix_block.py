@@ -31,14 +31,5 @@ class AutoMixBlock(BaseMaskMixer):
                  mask_loss_eps: float = 0.1,
                  variance_loss: bool = False,
                  init_cfg=None):
-        super().__init__(
-            in_channels=in_channels,
-            lam_encoding=lam_encoding,
-            attention=attention,
-            content=content,
-            dropout=dropout,
-            upsample=upsample,
-            lam_adjust=lam_adjust,
-            mask_loss_eps=mask_loss_eps,
-            variance_loss=variance_loss,
-            init_cfg=init_cfg)
+        super().__init__(in_channels, lam_encoding, attention, content, dropout, upsample, lam_adjust, mask_loss_eps,
+                         variance_loss, init_cfg)

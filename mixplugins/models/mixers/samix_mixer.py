@@ -17,13 +17,14 @@ class SAMixMixer(BaseMaskMixer):
     """Mix Block+ / SAMix Mixer. See :class:`BaseMaskMixer` for the arguments and the forward interface.
 
     Args:
-        attention: ``True`` for the global attention of Mix Block+, ``False`` to ablate it (mask = content).
+        attention: ``'global'`` for the global attention of Mix Block+ (default), ``'none'`` to ablate it
+            (mask = content), ``'cross'`` for AutoMix's cross attention.
     """
 
     def __init__(self,
                  in_channels: int,
                  lam_encoding: str = 'adaptive',
-                 attention: bool = True,
+                 attention: str = 'global',
                  content: str = 'nonlinear',
                  dropout: float = 0.1,
                  upsample: str = 'bilinear',
@@ -31,16 +32,5 @@ class SAMixMixer(BaseMaskMixer):
                  mask_loss_eps: float = 0.1,
                  variance_loss: bool = True,
                  init_cfg=None):
-        if not isinstance(attention, bool):
-            raise ValueError(f'attention must be True (global attention) or False (none), got {attention!r}')
-        super().__init__(
-            in_channels=in_channels,
-            lam_encoding=lam_encoding,
-            attention='global' if attention else 'none',
-            content=content,
-            dropout=dropout,
-            upsample=upsample,
-            lam_adjust=lam_adjust,
-            mask_loss_eps=mask_loss_eps,
-            variance_loss=variance_loss,
-            init_cfg=init_cfg)
+        super().__init__(in_channels, lam_encoding, attention, content, dropout, upsample, lam_adjust, mask_loss_eps,
+                         variance_loss, init_cfg)

@@ -16,10 +16,11 @@ Conventions (spec ``methods.md`` sec. 1):
   out (its mask is 0 on the box, 1 elsewhere).
 * Random draws honour ``generator``; they are made on the generator's device and moved to the input's device,
   so a seeded generator gives the same draws whatever the input's device (without one, torch's global RNG is
-  used).
+  used; the draws of a box shared by the batch are then made on the host, where the box is computed).
 """
 import math
-from typing import NamedTuple, Optional, Union
+from functools import partial
+from typing import Callable, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -33,7 +34,7 @@ PAIRING_MODES = ('flip', 'random')
 LAM_SOURCES = ('mask_mean', 'drawn')
 
 
-class MixResult(NamedTuple):
+class MixResult:
     """Output of every mixing policy and of the Mixers' mixtures.
 
     Attributes:
@@ -47,12 +48,31 @@ class MixResult(NamedTuple):
             ``lam`` and the mask mean only approaches it through the mask loss ``L_mean`` (AutoMix's MixBlock,
             whose masks are not adjusted and whose losses use the drawn ``lam``: Liu et al., "AutoMix:
             Unveiling the Power of Mixup for Stronger Classifiers", ECCV 2022, arXiv:2103.13027, sec. 3.2).
+
+    ``mask`` is given as a tensor or as a function that builds it, called when the mask is first read: a box
+    pasted into the batch needs no mask to be mixed, and most consumers never read it. Unpacks as
+    ``mixed, lam, index, mask``.
     """
-    mixed: torch.Tensor
-    lam: torch.Tensor
-    index: torch.Tensor
-    mask: torch.Tensor
-    lam_source: str = 'mask_mean'
+    __slots__ = ('mixed', 'lam', 'index', '_mask', 'lam_source')
+
+    def __init__(self, mixed: torch.Tensor, lam: torch.Tensor, index: torch.Tensor,
+                 mask: Union[torch.Tensor, Callable[[], torch.Tensor]], lam_source: str = 'mask_mean'):
+        if lam_source not in LAM_SOURCES:
+            raise ValueError(f'lam_source must be one of {LAM_SOURCES}, got {lam_source!r}')
+        self.mixed = mixed
+        self.lam = lam
+        self.index = index
+        self._mask = mask
+        self.lam_source = lam_source
+
+    @property
+    def mask(self) -> torch.Tensor:
+        if callable(self._mask):
+            self._mask = self._mask()
+        return self._mask
+
+    def __iter__(self):
+        return iter((self.mixed, self.lam, self.index, self.mask))
 
     def mask_mean(self) -> torch.Tensor:
         """Per-sample mean of ``mask`` as a float Tensor[N] (equal to ``lam`` when ``lam_source`` is
@@ -189,13 +209,14 @@ def mix_with_mask(x: torch.Tensor, mask: torch.Tensor, index: torch.Tensor) -> t
 
 def mixup(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
           generator: Optional[torch.Generator] = None) -> MixResult:
-    """Mixup (spec sec. 1): ``x_m = lam * x_i + (1 - lam) * x_pi(i)``; ``mask`` is filled with ``lam``.
+    """Mixup (spec sec. 1): ``x_m = lam * x_i + (1 - lam) * x_pi(i)``; ``mask`` is ``lam`` broadcast over the
+    pixels (a view: nothing per pixel is stored).
 
     ``generator`` is accepted so every policy function has the same call signature; Mixup draws nothing.
     """
     n = x.size(0)
     lam_n = lam_vector(lam, n, x.device).to(compute_dtype(x.dtype))
-    mask = lam_n.view(n, 1, *([1] * (x.dim() - 2))).expand(n, 1, *x.shape[2:]).contiguous()
+    mask = lam_n.view(n, 1, *([1] * (x.dim() - 2))).expand(n, 1, *x.shape[2:])
     return MixResult(mix_with_mask(x, mask, index), lam_n.float(), index, mask)
 
 
@@ -219,10 +240,10 @@ def sample_stage(num_stages: int, generator: Optional[torch.Generator] = None) -
     return int(uniform(1, generator) * num_stages)
 
 
-def _box_mask(lam_n: torch.Tensor, height: int, width: int, centre_y: torch.Tensor,
-              centre_x: torch.Tensor) -> torch.Tensor:
-    """N x 1 x H x W mask that is 0 inside each sample's box and 1 outside (CutMix box, spec sec. 1):
-    ``r = sqrt(1 - lam)``, ``cut_h = int(H r)``, ``cut_w = int(W r)``, box ``[cy - cut_h // 2, + cut_h)``
+def _box_bounds(lam_n: torch.Tensor, height: int, width: int, centre_y: torch.Tensor,
+                centre_x: torch.Tensor):
+    """Rows ``[y1, y2)`` and columns ``[x1, x2)`` (LongTensor[N] each) of each sample's CutMix box (spec sec.
+    1): ``r = sqrt(1 - lam)``, ``cut_h = int(H r)``, ``cut_w = int(W r)``, box ``[cy - cut_h // 2, + cut_h)``
     (same in x), clipped to the image."""
     ratio = torch.sqrt(1 - lam_n.double())
     cut_h = (height * ratio).long()
@@ -231,6 +252,13 @@ def _box_mask(lam_n: torch.Tensor, height: int, width: int, centre_y: torch.Tens
     y2 = (centre_y - cut_h // 2 + cut_h).clamp(0, height)
     x1 = (centre_x - cut_w // 2).clamp(0, width)
     x2 = (centre_x - cut_w // 2 + cut_w).clamp(0, width)
+    return y1, y2, x1, x2
+
+
+def _box_mask(lam_n: torch.Tensor, height: int, width: int, centre_y: torch.Tensor,
+              centre_x: torch.Tensor) -> torch.Tensor:
+    """N x 1 x H x W mask that is 0 inside each sample's box (:func:`_box_bounds`) and 1 outside."""
+    y1, y2, x1, x2 = _box_bounds(lam_n, height, width, centre_y, centre_x)
     rows = torch.arange(height, device=lam_n.device)
     cols = torch.arange(width, device=lam_n.device)
     in_rows = (rows >= y1[:, None]) & (rows < y2[:, None])
@@ -247,21 +275,73 @@ def _uniform_centres(batch_size: int, height: int, width: int, shared: bool, gen
     return cy, cx
 
 
+def _binary_mask(keep: torch.Tensor, batch_size: int, dtype: torch.dtype) -> torch.Tensor:
+    """Float N x 1 x H x W mask of a boolean K x 1 x H x W one (True = keep ``x_i``; K = N, or K = 1 for a mask
+    shared by the batch, then a broadcast view)."""
+    return keep.to(dtype).expand(batch_size, *keep.shape[1:])
+
+
+def _kept_fraction(keep: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """Corrected ``lam`` of a boolean K x 1 x H x W mask: the kept fraction ``#kept / (H W)`` in float32 (the
+    float mask's mean), as Tensor[N]."""
+    return (keep.flatten(1).sum(1).float() / keep[0].numel()).expand(batch_size).contiguous()
+
+
 def _mix_with_binary_mask(x: torch.Tensor, keep: torch.Tensor, index: torch.Tensor) -> MixResult:
-    """Mix with a boolean N x 1 x H x W mask (True = keep ``x_i``); ``lam`` corrected to the kept fraction."""
-    mask = keep.to(x.dtype)
-    lam = keep.flatten(1).float().mean(1)
-    return MixResult(mix_with_mask(x, mask, index), lam, index, mask)
+    """Mix with a boolean K x 1 x H x W mask: ``mixed = where(keep, x, x[index])``, the blend
+    :func:`mix_with_mask` with a 0 / 1 mask without building the float mask (built when read,
+    :func:`_binary_mask`); ``lam`` corrected to the kept fraction."""
+    n = x.size(0)
+    return MixResult(torch.where(keep, x, x[index]), _kept_fraction(keep, n), index,
+                     partial(_binary_mask, keep, n, x.dtype))
+
+
+def _host_draw_device(generator: Optional[torch.Generator]):
+    """Device of the draws whose values set a shared box: the generator's, the host without one."""
+    return generator.device if generator is not None else torch.device('cpu')
+
+
+def _shared_box_mask(batch_size: int, height: int, width: int, box, dtype: torch.dtype, device) -> torch.Tensor:
+    """Mask of one box ``(y1, y2, x1, x2)`` shared by the batch: 0 on rows ``[y1, y2)`` x columns ``[x1, x2)``,
+    1 elsewhere, as a broadcast N x 1 x H x W view of one 1 x 1 x H x W mask."""
+    y1, y2, x1, x2 = box
+    mask = torch.ones(1, 1, height, width, dtype=dtype, device=device)
+    mask[:, :, y1:y2, x1:x2] = 0
+    return mask.expand(batch_size, 1, height, width)
+
+
+def _paste_box(x: torch.Tensor, index: torch.Tensor, box, patch: Optional[torch.Tensor] = None) -> MixResult:
+    """One box ``box = (y1, y2, x1, x2)`` (Python ints) shared by the batch: ``mixed`` is a copy of ``x`` whose
+    box holds ``patch`` (N x C x (y2 - y1) x (x2 - x1); by default the partners' box,
+    ``x[index][..., y1:y2, x1:x2]``). This is ``mask * x + (1 - mask) * patch`` with the mask 0 on the box and
+    1 elsewhere, for the cost of a copy plus the box instead of a blend of the whole batch. ``lam = (H W -
+    box_area) / (H W)`` in float32 is the mask mean; the mask (:func:`_shared_box_mask`) is built when first
+    read."""
+    n, _, h, w = x.shape
+    y1, y2, x1, x2 = box
+    mixed = x.clone()
+    mixed[:, :, y1:y2, x1:x2] = x[:, :, y1:y2, x1:x2][index] if patch is None else patch
+    lam = torch.full((n, ), h * w - (y2 - y1) * (x2 - x1), dtype=torch.float32, device=x.device).div_(h * w)
+    return MixResult(mixed, lam, index, partial(_shared_box_mask, n, h, w, box, x.dtype, x.device))
 
 
 def cutmix(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
            generator: Optional[torch.Generator] = None) -> MixResult:
     """CutMix (Yun et al. 2019; spec sec. 1): a box with side ratio ``sqrt(1 - lam)``, centre uniform,
-    clipped, is pasted from ``x_pi(i)``; ``lam <- 1 - box_area / (H W)``. A batch ``lam`` gives one box for
-    the batch."""
+    clipped, is pasted from ``x_pi(i)``; ``lam <- 1 - box_area / (H W)``.
+
+    A batch ``lam`` gives one box for the batch, pasted (:func:`_paste_box`); its corners are computed where
+    the draws are made (:func:`_host_draw_device`) and read as Python ints, so a ``lam`` tensor is best drawn
+    on the host, as the policies do. A per-sample ``lam`` gives one box per sample, mixed by its mask.
+    """
     n, _, h, w = x.shape
+    if is_batch_lam(lam):
+        device = _host_draw_device(generator)
+        cy, cx = _uniform_centres(1, h, w, True, generator, device)
+        bounds = _box_bounds(lam_vector(lam, 1, device), h, w, cy, cx)
+        return _paste_box(x, index, torch.cat(bounds).tolist())
     lam_n = lam_vector(lam, n, x.device)
-    cy, cx = _uniform_centres(n, h, w, is_batch_lam(lam), generator, x.device)
+    cy, cx = _uniform_centres(n, h, w, False, generator, x.device)
     return _mix_with_binary_mask(x, _box_mask(lam_n, h, w, cy, cx), index)
 
 
@@ -314,33 +394,37 @@ def resizemix(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
     """ResizeMix (Qin et al. 2020; spec sec. 1): the whole partner ``x_pi(i)`` is resized into a box of side
     ratio ``tau = sqrt(1 - lam)`` (``box_h = int(H tau)``, ``box_w = int(W tau)``) placed uniformly inside the
     image; ``lam <- 1 - box_area / (H W)``. The policy draws ``tau ~ U(0.1, 0.8)``; this function takes
-    ``lam`` so every policy shares one signature. A batch ``lam`` gives one box for the batch.
+    ``lam`` so every policy shares one signature.
+
+    A batch ``lam`` gives one box for the batch: the batch is resized once and pasted, paired, into it
+    (:func:`_paste_box`), the box computed where the draws are made (as for :func:`cutmix`). A per-sample
+    ``lam`` resizes each sample's partner into its own box.
     """
     n, _, h, w = x.shape
-    lam_n = lam_vector(lam, n, x.device)
     shared = is_batch_lam(lam)
-    ratio = torch.sqrt(1 - lam_n.double())
+    k = 1 if shared else n
+    device = _host_draw_device(generator) if shared else x.device
+    ratio = torch.sqrt(1 - lam_vector(lam, k, device).double())
     box_h = (h * ratio).long()
     box_w = (w * ratio).long()
-    k = 1 if shared else n
-    top = (uniform(k, generator, x.device) * (h - box_h[:k] + 1)).long().expand(n)
-    left = (uniform(k, generator, x.device) * (w - box_w[:k] + 1)).long().expand(n)
-    mixed = x.clone()
-    mask = torch.ones(n, 1, h, w, dtype=x.dtype, device=x.device)
+    top = (uniform(k, generator, device) * (h - box_h + 1)).long()
+    left = (uniform(k, generator, device) * (w - box_w + 1)).long()
+    boxes = torch.stack([top, top + box_h, left, left + box_w], 1).tolist()
     align = dict(align_corners=False) if interpolation in ('bilinear', 'bicubic') else {}
-    # One resize of the whole batch for a shared box (then paired), one resize of the partner per sample else.
-    groups = [slice(None)] if shared else range(n)
-    for rows in groups:
-        i = 0 if shared else rows
-        bh, bw, t, l = int(box_h[i]), int(box_w[i]), int(top[i]), int(left[i])
-        if bh == 0 or bw == 0:
-            continue
-        sources = x if shared else x[index[i:i + 1]]
-        resized = F.interpolate(sources, size=(bh, bw), mode=interpolation, **align)
-        mixed[rows, :, t:t + bh, l:l + bw] = resized[index] if shared else resized[0]
-        mask[rows, :, t:t + bh, l:l + bw] = 0
-    lam_out = 1 - (box_h * box_w).float() / (h * w)
-    return MixResult(mixed, lam_out, index, mask)
+
+    def resized(sources, y1, y2, x1, x2):
+        return F.interpolate(sources, size=(y2 - y1, x2 - x1), mode=interpolation, **align)
+
+    if shared:
+        y1, y2, x1, x2 = boxes[0]
+        return _paste_box(x, index, boxes[0], resized(x, *boxes[0])[index] if y2 > y1 and x2 > x1 else None)
+    mixed = x.clone()
+    keep = torch.ones(n, 1, h, w, dtype=torch.bool, device=x.device)
+    for i, (y1, y2, x1, x2) in enumerate(boxes):
+        if y2 > y1 and x2 > x1:
+            mixed[i, :, y1:y2, x1:x2] = resized(x[index[i:i + 1]], y1, y2, x1, x2)[0]
+            keep[i, :, y1:y2, x1:x2] = False
+    return MixResult(mixed, _kept_fraction(keep, n), index, partial(_binary_mask, keep, n, x.dtype))
 
 
 def fourier_grey_image(height: int, width: int, num: int, decay_power: float = 3.0,
@@ -363,12 +447,12 @@ def fmix(x: torch.Tensor, lam: LamLike, index: torch.Tensor, decay_power: float 
     ``round(lam * H W)`` pixels are 1 (kept from ``x_i``) and the rest 0 (from ``x_pi(i)``); hence
     ``lam <- round(lam H W) / (H W)``, the exact mask mean. A batch ``lam`` gives one mask for the batch."""
     n, _, h, w = x.shape
-    lam_n = lam_vector(lam, n, x.device)
     num_masks = 1 if is_batch_lam(lam) else n
+    lam_k = lam_vector(lam, num_masks, x.device)
     grey = fourier_grey_image(h, w, num_masks, decay_power, generator, x.device).flatten(1)
     rank = torch.empty_like(grey, dtype=torch.long)
     order = grey.argsort(dim=1, descending=True)
     rank.scatter_(1, order, torch.arange(h * w, device=x.device).expand_as(order).contiguous())
-    num_kept = torch.round(lam_n.double() * h * w).long()
-    keep = (rank.expand(n, -1) < num_kept[:, None]).view(n, 1, h, w)
+    num_kept = torch.round(lam_k.double() * h * w).long()
+    keep = (rank < num_kept[:, None]).view(num_masks, 1, h, w)
     return _mix_with_binary_mask(x, keep, index)

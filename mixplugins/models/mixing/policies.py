@@ -34,9 +34,11 @@ class BaseMixPolicy(nn.Module):
         self.per_sample_lam = per_sample_lam
 
     def sample_lam(self, batch_size: int, generator: Optional[torch.Generator], device) -> torch.Tensor:
-        """``lam ~ Beta(alpha, alpha)``: a 0-d tensor (batch) or Tensor[N] (``per_sample_lam``)."""
-        lam = MF.sample_lambda(self.alpha, batch_size if self.per_sample_lam else 1, generator, device)
-        return lam if self.per_sample_lam else lam[0]
+        """``lam ~ Beta(alpha, alpha)``: Tensor[N] on ``device`` (``per_sample_lam``), or one 0-d tensor for the
+        batch drawn on the host, where the box policies compute their shared box (no device sync)."""
+        if self.per_sample_lam:
+            return MF.sample_lambda(self.alpha, batch_size, generator, device)
+        return MF.sample_lambda(self.alpha, 1, generator, 'cpu')[0]
 
     def mix(self, x: torch.Tensor, lam: MF.LamLike, index: torch.Tensor,
             generator: Optional[torch.Generator]) -> MixResult:
@@ -80,7 +82,6 @@ class FMixPolicy(BaseMixPolicy):
     Args:
         decay_power: spectral decay power of the grey image (FMix default 3).
     """
-    mix_fn = staticmethod(MF.fmix)
 
     def __init__(self, alpha: float = 1.0, pairing: str = 'flip', per_sample_lam: bool = False,
                  decay_power: float = 3.0):

@@ -17,6 +17,7 @@ policy (``MODELS``, ``policy(x) -> MixResult``) for the self-supervised algorith
 The file holds only tensors and plain values (the configs as literal text), so it is loaded with
 ``torch.load(weights_only=True)`` and is safe to take from others (``mixplugins.utils.checkpoint``).
 """
+import copy
 import os.path as osp
 from typing import Dict
 
@@ -34,23 +35,31 @@ EXPORT_FORMAT = 'mixplugins-pretrained-mixer/2'
 EXPORT_TOOL = 'tools/model_converters/export_mixer.py'
 
 
+def module_prefix(model: torch.nn.Module, module: torch.nn.Module) -> str:
+    """The state-dict key prefix of ``module`` inside ``model`` (``'name.'`` of its first occurrence)."""
+    name = next((name for name, m in model.named_modules() if m is module), None)
+    if name is None:
+        raise ValueError(f'{type(module).__name__} is not a submodule of {type(model).__name__}')
+    return f'{name}.'
+
+
 def export_pretrained_mixer(model_cfg: dict, state_dict: Dict[str, torch.Tensor]) -> dict:
     """The SAMix^P file content from a trained model's config and ``state_dict``:
     ``{'meta': {'format', 'backbone', 'mixer', 'mixer_stage'}, 'backbone': {name: tensor}, 'mixer': {...}}``,
     the two configs (without ``init_cfg``) as literal text (:func:`literal_config`): only tensors and plain
     values, loadable with ``weights_only=True``.
 
-    The model class (``SAMixMoCo`` / ``SAMixClassifier``) names where its momentum backbone lives
-    (``momentum_backbone_prefix``); the Mixer is under ``mixer.``.
+    The backbone's keys are those of the model's ``momentum_backbone()`` (``SAMixMoCo`` / ``SAMixClassifier``),
+    found in the model built from ``model_cfg`` (not initialised); the Mixer is under ``mixer.``.
     """
     model_type = model_cfg.get('type')
-    model_cls = MODELS.get(model_type)
-    prefix = getattr(model_cls, 'momentum_backbone_prefix', None)
-    if prefix is None:
+    if not hasattr(MODELS.get(model_type), 'momentum_backbone'):
         raise KeyError(f'model type must be an online-Mixer algorithm (SAMixMoCo, SAMixClassifier), got '
                        f'{model_type!r}')
     if model_cfg.get('mixer') is None:
         raise KeyError('model.mixer is missing from the config: the checkpoint has no online Mixer to export')
+    model = MODELS.build(copy.deepcopy(model_cfg))
+    prefix = module_prefix(model, model.momentum_backbone())
     mixer_state = {k[len('mixer.'):]: v for k, v in state_dict.items() if k.startswith('mixer.')}
     backbone_state = {k[len(prefix):]: v for k, v in state_dict.items() if k.startswith(prefix)}
     if not mixer_state or not backbone_state:

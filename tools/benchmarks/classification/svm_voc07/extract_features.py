@@ -23,44 +23,26 @@ import sys
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 from PIL import Image
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..', '..', '..')))
+from mixplugins.evaluation.features import (load_backbone, normalisation, pooled,  # noqa: E402
+                                            preprocessor_mean_std)
 from voc_data import discover_classes, read_labels  # noqa: E402
 
 LAYER_STAGES = {'res2': 0, 'res3': 1, 'res4': 2, 'res5': 3}
 
 
 def build_frozen_backbone(cfg: Config, checkpoint: str, prefix, layers):
-    """``cfg.model.backbone`` with the stages of ``layers`` as outputs, weights checked and loaded, in eval
-    mode."""
-    import mixplugins  # noqa: F401  (registers mixplugins modules)
-    from mixplugins.engine.hooks.backbone_checkpoint_hook import check_backbone_checkpoint
-    from mmpretrain.registry import MODELS
+    """``cfg.model.backbone`` with the stages of ``layers`` as outputs, weights checked and loaded, frozen, in
+    eval mode (:func:`mixplugins.evaluation.features.load_backbone`)."""
     unknown = [layer for layer in layers if layer not in LAYER_STAGES]
     if unknown or not layers:
         raise ValueError(f'--layers must be a non-empty subset of {list(LAYER_STAGES)}, got {layers}')
-    init_default_scope('mmpretrain')
-    backbone_cfg = cfg.model.backbone.copy()
-    backbone_cfg.update(out_indices=tuple(sorted(LAYER_STAGES[layer] for layer in layers)), init_cfg=None)
-    backbone = MODELS.build(backbone_cfg)
-    weights = check_backbone_checkpoint(backbone, checkpoint, prefix, keys=('CHECKPOINT', '--prefix'))
-    backbone.load_state_dict(weights, strict=True)
-    backbone.requires_grad_(False)
-    backbone.eval()  # mmpretrain's ResNet.train() returns None: no chaining
-    return backbone
-
-
-def normalisation(cfg: Config) -> tuple:
-    """``(mean, std)`` (3-vectors, 0-255 RGB) of the config's data_preprocessor."""
-    preprocessor = cfg.model.get('data_preprocessor') or cfg.get('data_preprocessor')
-    if not preprocessor or 'mean' not in preprocessor or 'std' not in preprocessor:
-        raise KeyError('the config needs data_preprocessor (or model.data_preprocessor) with mean and std')
-    return (torch.tensor(preprocessor['mean'], dtype=torch.float32).view(1, 3, 1, 1),
-            torch.tensor(preprocessor['std'], dtype=torch.float32).view(1, 3, 1, 1))
+    return load_backbone(cfg, checkpoint, prefix, keys=('CHECKPOINT', '--prefix'),
+                         out_indices=sorted(LAYER_STAGES[layer] for layer in layers))
 
 
 def load_image(path: str, resize: int, crop: int) -> torch.Tensor:
@@ -84,7 +66,7 @@ def extract(backbone, paths, layers, mean, std, resize=256, crop=224, pool_size=
         batch = torch.stack([load_image(p, resize, crop) for p in paths[start:start + batch_size]])
         outputs = backbone((batch - mean) / std)
         for layer, out in zip(stage_order, outputs):
-            feats[layer].append(F.adaptive_avg_pool2d(out, pool_size).flatten(1).numpy())
+            feats[layer].append(pooled(out, pool_size).numpy())
     return {layer: np.concatenate(chunks).astype(np.float32) for layer, chunks in feats.items()}
 
 
@@ -109,7 +91,7 @@ def extract_voc_features(config,
         raise ValueError(f'--crop must be in (0, --resize={resize}], got {crop}')
     classes = tuple(classes) if classes else discover_classes(voc_root, splits[0])
     backbone = build_frozen_backbone(cfg, checkpoint, prefix, list(layers))
-    mean, std = normalisation(cfg)
+    mean, std = normalisation(*preprocessor_mean_std(cfg))
     os.makedirs(work_dir, exist_ok=True)
     counts = {}
     for split in splits:
