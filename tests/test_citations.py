@@ -15,20 +15,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 METHODS_DOC = REPO / 'docs' / 'methods.md'
 
-#: Files that still hold such references. PENDING: their citations are being rewritten on other branches; the
-#: list is emptied once they are. A listed file without any finding fails the test, so the list cannot go stale.
-PENDING = {
-    'mixplugins/models/algorithms/samix_base.py',
-    'mixplugins/models/algorithms/samix_classifier.py',
-    'mixplugins/models/algorithms/samix_moco.py',
-    'mixplugins/models/losses/functional.py',
-    'mixplugins/models/losses/mixup_losses.py',
-    'mixplugins/models/mixers/automix_block.py',
-    'mixplugins/models/mixers/base_mixer.py',
-    'mixplugins/models/mixers/samix_mixer.py',
-    'mixplugins/models/mixing/functional.py',
-    'mixplugins/models/mixing/policies.py',
-}
 
 SEED = '00[0-4]'  # the paper texts are numbered 000-004
 FORBIDDEN = {
@@ -90,19 +76,10 @@ def test_patterns_catch_the_old_forms_and_spare_code():
 
 
 def test_no_citation_of_documents_outside_the_repository():
-    failures, pending_clean = [], []
-    files = tracked_text_files()
-    for name, text in files:
-        found = findings(text)
-        if name in PENDING:
-            if not found:
-                pending_clean.append(name)
-            continue
-        failures += [f'{name}:{number}: {kind}: {line}' for number, kind, line in found]
+    failures = [f'{name}:{number}: {kind}: {line}' for name, text in tracked_text_files()
+                for number, kind, line in findings(text)]
     assert failures == [], ('cite papers by title, authors, year and arXiv id and the definitions by '
                             'docs/methods.md#section:\n' + '\n'.join(failures))
-    assert pending_clean == [], f'no longer pending, remove from PENDING: {pending_clean}'
-    assert PENDING <= {name for name, _ in files}, f'PENDING lists untracked files: {PENDING - {n for n, _ in files}}'
 
 
 def github_anchor(heading: str) -> str:
@@ -143,8 +120,6 @@ def test_every_method_docstring_names_its_paper():
     missing = []
     for cls in method_classes():
         source = Path(inspect.getsourcefile(cls)).resolve().relative_to(REPO).as_posix()
-        if source in PENDING:
-            continue
         docs = (cls.__doc__ or '') + (inspect.getmodule(cls).__doc__ or '')
         if not re.search(r'arXiv:\d{4}\.\d{4,5}|no arXiv id', docs):
             missing.append(f'{cls.__name__} ({source})')

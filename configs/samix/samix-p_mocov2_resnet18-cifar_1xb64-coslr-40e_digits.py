@@ -25,4 +25,5 @@ custom_hooks = [
     dict(type='RNGStateHook'),
     dict(type='AttrScheduleHook', attr='momentum_coefficient', start=0.99, end=1.0, curve='cosine'),
 ]
-randomness = dict(seed=0, diff_rank_seed=True)  # each rank draws its own lam and pairings (spec sec. 1)
+# each rank draws its own lam and pairings (docs/methods.md#notation-and-conventions)
+randomness = dict(seed=0, diff_rank_seed=True)
