@@ -1,4 +1,4 @@
-"""Mixed precision and host-device synchronisation in every algorithm (issue 12, items 1 and 4).
+"""Mixed precision and host-device synchronisation in every algorithm.
 
 - every digits config (one per algorithm family, their baselines included): one loss + backward through the
   config's data preprocessor and model under CPU bf16 autocast (``BF16AmpOptimWrapper``) gives finite losses

@@ -1,4 +1,5 @@
-"""BSIM / WBSIM on MoCo v2, SimCLR, BYOL and SimSiam (issue 4; 000_9be933358e97b3b9.txt, spec sec. 3)."""
+"""BSIM / WBSIM on MoCo v2, SimCLR, BYOL and SimSiam (Chu et al., "A Unified Mixture-View Framework for Unsupervised
+Representation Learning", 2022, arXiv:2011.13356; ``docs/methods.md#bsim-and-wbsim``)."""
 import math
 
 import pytest
@@ -125,8 +126,9 @@ def test_wbsim_weights_scale_the_two_terms(base):
 
 
 def test_moco_bsim_at_lam_1_and_0_is_moco_with_the_partner_key_as_negative():
-    """Spec sec. 3: with lam = 1 the joint softmax is infoNCE with key k_i and negatives [k_j, queue]
-    (upstream head); lam = 0 gives the same value on the flipped batch. Only the clean keys are enqueued."""
+    """MoCo-BSIM (``docs/methods.md#bsim-and-wbsim``): with lam = 1 the joint softmax is infoNCE with key k_i and
+    negatives [k_j, queue] (upstream head); lam = 0 gives the same value on the flipped batch. Only the clean keys
+    are enqueued."""
     values = {}
     for lam in (1.0, 0.0):
         torch.manual_seed(0)

@@ -1,4 +1,5 @@
-"""Bag of Freebies for MMDetection (002_74282626285b4c29.txt; spec methods.md sec. 7; issue 6 part B).
+"""Bag of Freebies for MMDetection (Zhang et al., "Bag of Freebies for Training Object Detection Neural Networks",
+2019, arXiv:1902.04103; ``docs/methods.md#bag-of-freebies``).
 
 Hand-computed mixup canvas and per-object weights, weighted RPN / RoI losses (by hand, exact equality with
 mmdet's heads when all weights are 1, exact halving when all are 0.5), label-smoothing targets, the

@@ -1,8 +1,9 @@
 """Detection transfer: C4 transfer configs, backbone-weight extraction, launch scripts, tiny real runs.
 
-Protocol (spec methods.md sec. 8, 000_9be933358e97b3b9.txt sec. 3.3) and the three fixes over mmselfsup's
-public configs: PyTorch normalisation, a real 2x schedule (24 epochs, milestones 16/22), shared head from the
-checkpoint.
+Protocol (``docs/methods.md#transfer-and-evaluation-protocol``; BSIM: Chu et al., "A Unified Mixture-View Framework
+for Unsupervised Representation Learning", 2022, arXiv:2011.13356, supplementary sec. 3.3) and the three fixes over
+mmselfsup's public configs: PyTorch normalisation, a real 2x schedule (24 epochs, milestones 16/22), shared head from
+the checkpoint.
 """
 import copy
 import glob

@@ -31,8 +31,9 @@ def _schedule(cfg):
 
 
 def test_imagenet_linear_protocol():
-    """000 sec. 3.2 / 003 appendix A: frozen stem + 4 stages, SGD lr 30, wd 0, 100 epochs, x0.1 at 60 and 80,
-    batch 8 x 32 = 256, ResNet-50 features (2048) into a linear head."""
+    """BSIM supplementary sec. 3.2 / Un-Mix appendix A (``docs/methods.md#transfer-and-evaluation-protocol``): frozen
+    stem + 4 stages, SGD lr 30, wd 0, 100 epochs, x0.1 at 60 and 80, batch 8 x 32 = 256, ResNet-50 features (2048)
+    into a linear head."""
     cfg = Config.fromfile(str(BENCH / 'imagenet' / 'resnet50_linear-8xb32-steplr-100e_in1k.py'))
     optimizer, step, epochs = _schedule(cfg)
     assert (optimizer.type, optimizer.lr, optimizer.momentum, optimizer.weight_decay) == ('SGD', 30.0, 0.9,
@@ -47,8 +48,8 @@ def test_imagenet_linear_protocol():
 
 @pytest.mark.parametrize('percent', [1, 10])
 def test_semi_supervised_protocol(percent):
-    """000 sec. 3.2: whole network fine-tuned on the label split, SGD lr 0.01, 20 epochs, x0.2 at 12 and
-    16."""
+    """BSIM supplementary sec. 3.2: whole network fine-tuned on the label split, SGD lr 0.01, 20 epochs, x0.2 at 12
+    and 16."""
     cfg = Config.fromfile(str(BENCH / 'imagenet' / f'resnet50_semi-{percent}pct-8xb32-steplr-20e_in1k.py'))
     optimizer, step, epochs = _schedule(cfg)
     assert (optimizer.type, optimizer.lr, optimizer.momentum) == ('SGD', 0.01, 0.9)
@@ -66,7 +67,7 @@ def test_small_data_protocols():
         str(BENCH / 'cifar10' / 'resnet18-cifar_linear-1xb512-adam-expdecay-500e_cifar10.py'))
     optimizer, step, epochs = _schedule(adam)
     assert (optimizer.type, optimizer.lr, optimizer.weight_decay, epochs) == ('Adam', 1e-2, 5e-6, 500)
-    # 003 appendix A: lr decays exponentially from 1e-2 to 1e-6 over the 500 epochs: 1e-2 * gamma^500 = 1e-6
+    # Un-Mix appendix A: lr decays exponentially from 1e-2 to 1e-6 over the 500 epochs: 1e-2 * gamma^500 = 1e-6
     assert 1e-2 * step.gamma**500 == pytest.approx(1e-6, rel=1e-9)
     assert [t['type'] for t in adam.train_dataloader.dataset.pipeline] == ['PackInputs']
 

@@ -1,4 +1,5 @@
-"""Tests of the learned mixers: SAMixMixer (Mix Block+, spec section 4 items 1-6) and AutoMixBlock (item 7).
+"""Tests of the learned mixers: SAMixMixer (Mix Block+, ``docs/methods.md#mixer`` steps 1-6) and AutoMixBlock
+(AutoMix's MixBlock).
 
 Hand computations use plain python floats (math.exp, literal weights), never the code under test.
 """
@@ -67,7 +68,7 @@ def _feat_tensor():
 
 
 def _hand_pipeline():
-    """Every step of spec section 4 items 1-6 by hand, per sample i with partner j = INDEX[i]."""
+    """Every step 1-6 of Mix Block+ (``docs/methods.md#mixer``) by hand, per sample i with partner j = INDEX[i]."""
     steps = dict(z_i=[], z_j=[], attention=[], content=[], logits=[], mask_raw=[], mask=[], loss=[])
     for i, j in enumerate(INDEX):
         lam = LAM[i]

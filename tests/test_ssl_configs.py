@@ -1,4 +1,4 @@
-"""Un-Mix / BSIM configs (issue 4): every config builds; every CPU (digits) config trains a few iterations."""
+"""Un-Mix / BSIM configs: every config builds; every CPU (digits) config trains a few iterations."""
 from pathlib import Path
 
 import pytest

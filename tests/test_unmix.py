@@ -1,4 +1,5 @@
-"""Un-Mix on MoCo v2, SimCLR and BYOL (issue 4; 003_fe91b5121bd7bc94.txt sec. 3-4, spec methods.md sec. 2)."""
+"""Un-Mix on MoCo v2, SimCLR and BYOL (Shen et al., "Un-Mix: Rethinking Image Mixtures for Unsupervised Visual
+Representation Learning", AAAI 2022, arXiv:2003.05438, sec. 3-4; ``docs/methods.md#un-mix``)."""
 import math
 
 import pytest
@@ -20,7 +21,7 @@ def close(a, b, tol=1e-6):
 
 # ---------------------------------------------------------------------------------------- hand-computed forms
 def test_moco_separate_form_by_hand():
-    """Un-Mix MoCo term: each parent its own softmax over [pos, queue] (003 Eq. 5), lam 0.3, t 0.5."""
+    """Un-Mix MoCo term: each parent its own softmax over [pos, queue] (Un-Mix, Eq. 5), lam 0.3, t 0.5."""
     q_m = torch.tensor([[1., 0.], [0., 1.]])
     k = torch.tensor([[0.6, 0.8], [0.8, -0.6]])
     queue = torch.tensor([[0., -1.], [1., 0.]])  # D x K: columns u0 = (0, 1), u1 = (-1, 0)

@@ -1,14 +1,15 @@
-# Faster R-CNN R50-FPN on PASCAL VOC07+12 with the Bag of Freebies (002_74282626285b4c29.txt, sec. 3, Table 3;
-# spec methods.md sec. 7), next to ./faster-rcnn_r50_fpn_voc0712_baseline.py (same data, same length:
-# 4 epochs over the 3x repeated VOC07+12 trainval = 12 passes):
+# Faster R-CNN R50-FPN on PASCAL VOC07+12 with the Bag of Freebies (Zhang et al., "Bag of Freebies for Training Object
+# Detection Neural Networks", 2019, arXiv:1902.04103, sec. 3, Table 3; docs/methods.md#bag-of-freebies), next to
+# ./faster-rcnn_r50_fpn_voc0712_baseline.py (same data, same length: 4 epochs over the 3x repeated VOC07+12 trainval =
+# 12 passes):
 # - visually coherent mixup (VisuallyCoherentMixUp, lam ~ Beta(1.5, 1.5), geometry preserved) in mmdet's
 #   MultiImageMixDataset, per-object loss weights lam / 1 - lam packed into gt_instances.weights
 #   (PackDetInputsWithWeights) and used by the weighted RPN / RoI heads for the positive samples;
 # - mixup switched off for the last epoch (MixUpSwitchOffHook, num_last_epochs=1: the last 3 of 12 passes);
 # - label smoothing eps = 0.1 in the RoI classification (softmax over 20 classes + background, K = 21);
 # - linear warmup (500 iterations from lr * 0.001), then a cosine decay to 0 over the remaining iterations
-#   (002 sec. 3.4, Fig. 6; GluonCV's LRSequential): the cosine starts where the warmup ends, so the lr is the
-#   base lr at iteration 500 and half of it half-way through the cosine;
+#   (Bag of Freebies sec. 3.4, Fig. 6; GluonCV's LRSequential): the cosine starts where the warmup ends, so the lr is
+#   the base lr at iteration 500 and half of it half-way through the cosine;
 # - synchronized BN in the backbone, statistics trained (norm_eval=False). SyncBN needs a process group:
 #   single-process / CPU runs override model.backbone.norm_cfg to dict(type='BN', requires_grad=True).
 # Paper's figures (Table 3, 600 x 1000 px): baseline 77.77, + cosine 79.59, + label smoothing 80.23,

@@ -1,5 +1,6 @@
-# byol-BSIM (000_9be933358e97b3b9.txt, spec methods.md sec. 3) on ImageNet-1k with ResNet-50: mmpretrain's
-# byol recipe unchanged; the mixtures of the first views (CutMix, lam ~ Beta(1, 1), j = N-1-i) replace them.
+# byol-BSIM (BSIM: Chu et al., "A Unified Mixture-View Framework for Unsupervised Representation Learning", 2022,
+# arXiv:2011.13356; docs/methods.md#bsim-and-wbsim) on ImageNet-1k with ResNet-50: mmpretrain's byol recipe unchanged;
+# the mixtures of the first views (CutMix, lam ~ Beta(1, 1), j = N-1-i) replace them.
 _base_ = 'mmpretrain::byol/byol_resnet50_16xb256-coslr-200e_in1k.py'
 
 custom_imports = dict(imports=['mixplugins'], allow_failed_imports=False)
@@ -10,5 +11,6 @@ model = dict(
     pairing='flip',
     w_bsim=1.0,
     w_sim=0.0)
-# one seed per process: every process pairs its local batch and draws its own lam (000 supp. sec. 3.4)
+# one seed per process: every process pairs its local batch and draws its own lam
+# (BSIM supplementary, sec. 3.4; docs/methods.md#notation-and-conventions)
 randomness = dict(seed=0, diff_rank_seed=True)

@@ -25,5 +25,6 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=5),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
-# one seed per process: under DDP every process pairs its local batch and draws its own lam (000 supp. 3.4)
+# one seed per process: under DDP every process pairs its local batch and draws its own lam
+# (BSIM supplementary, sec. 3.4; docs/methods.md#notation-and-conventions)
 randomness = dict(seed=0, diff_rank_seed=True)

@@ -1,4 +1,5 @@
-# simsiam-WBSIM (000_9be933358e97b3b9.txt supp. Eq. 1): L = 0.5 L_BSIM + 0.5 L_simsiam.
+# simsiam-WBSIM (BSIM supplementary, Eq. 1; Chu et al., "A Unified Mixture-View Framework for Unsupervised
+# Representation Learning", 2022, arXiv:2011.13356; docs/methods.md#bsim-and-wbsim): L = 0.5 L_BSIM + 0.5 L_simsiam.
 _base_ = './bsim-simsiam_resnet50_8xb32-coslr-200e_in1k.py'
 
 model = dict(w_bsim=0.5, w_sim=0.5)

@@ -19,4 +19,5 @@ test_cfg = dict()
 default_hooks = dict(logger=dict(type='LoggerHook', interval=5),
                      checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
 custom_hooks = [dict(type='RNGStateHook')]
-randomness = dict(seed=0, diff_rank_seed=True)  # each rank draws its own mixing (spec sec. 1)
+# each rank draws its own mixing (docs/methods.md#notation-and-conventions)
+randomness = dict(seed=0, diff_rank_seed=True)

@@ -1,7 +1,8 @@
-# SAMix-C on the embedded digits, CPU-sized (004_efcde85b9ca00546.txt sec. 3.1, A.4; spec methods.md sec. 6):
-# SAMix-I with pseudo labels from an ODC-style clustering of a key memory over the 1,438 training images;
-# Mixer loss pBCE + eta * mixup CE through a cluster head. C = 20 here (10 digit classes, 1,438 images; the
-# papers' C = 200 is for 100k-image sets), centroids refreshed every 11 steps (two per epoch).
+# SAMix-C on the embedded digits, CPU-sized (Li et al., "Boosting Discriminative Visual Representation Learning with
+# Scenario-Agnostic Mixup", 2021, arXiv:2111.15454, sec. 3.1, A.4; docs/methods.md#samix-i-and-samix-c): SAMix-I with
+# pseudo labels from an ODC-style clustering of a key memory over the 1,438 training images; Mixer loss pBCE + eta *
+# mixup CE through a cluster head. C = 20 here (10 digit classes, 1,438 images; the papers' C = 200 is for 100k-image
+# sets), centroids refreshed every 11 steps (two per epoch).
 _base_ = './samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py'
 
 model = dict(

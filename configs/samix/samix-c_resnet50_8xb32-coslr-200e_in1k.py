@@ -1,6 +1,7 @@
-# SAMix-C, ResNet-50, ImageNet-1k, MoCo v2 200 epochs, 8 x 32 (004_efcde85b9ca00546.txt sec. 3.1, A.4; spec
-# methods.md sec. 6): SAMix-I plus ODC-style online clustering of a memory of momentum keys over the 1,281,167
-# training images, C = 200 clusters (004 sec. 4.3), Mixer loss pBCE + eta * mixup CE on the pseudo labels
+# SAMix-C, ResNet-50, ImageNet-1k, MoCo v2 200 epochs, 8 x 32 (Li et al., "Boosting Discriminative Visual
+# Representation Learning with Scenario-Agnostic Mixup", 2021, arXiv:2111.15454, sec. 3.1, A.4;
+# docs/methods.md#samix-i-and-samix-c): SAMix-I plus ODC-style online clustering of a memory of momentum keys over the
+# 1,281,167 training images, C = 200 clusters (SAMix, sec. 4.3), Mixer loss pBCE + eta * mixup CE on the pseudo labels
 # through a cluster head trained on the keys. Memory: 1,281,167 x 128 floats (0.66 GB) per process.
 _base_ = 'samix-i_resnet50_8xb32-coslr-200e_in1k.py'
 

@@ -1,5 +1,6 @@
 # SAMix-I, ResNet-50, ImageNet-1k, MoCo v2 200-epoch settings, 8 GPUs x 32 images
-# (004_efcde85b9ca00546.txt sec. 4.2, A.2, A.4; spec methods.md sec. 4-6).
+# (Li et al., "Boosting Discriminative Visual Representation Learning with Scenario-Agnostic Mixup", 2021,
+# arXiv:2111.15454, sec. 4.2, A.2, A.4; docs/methods.md#samix-i-and-samix-c).
 #   mim train mmpretrain configs/samix_r50_in1k.py --launcher pytorch --gpus 8   (the entry point: this recipe)
 # Upstream MoCo v2 recipe (model, queue 65536, t = 0.2, SGD lr 0.03 cosine, 200 epochs; its arguments kept) plus
 # the online Mixer on the momentum encoder's stage 3 (l = 3: 1024 x 14 x 14 at 224 px), lam ~ Beta(2, 2),

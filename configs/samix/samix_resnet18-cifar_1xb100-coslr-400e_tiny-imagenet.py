@@ -1,5 +1,7 @@
-# Supervised SAMix, ResNet-18 (CIFAR stem, as for 64 px inputs), Tiny-ImageNet, 400 epochs, batch 100, lr 0.2
-# (001_3cc5f7e0294eb80a.txt sec. 4.1 setups, shared by SAMix 004 A.3; RandomResizedCrop + flip; eta = 0.5).
+# Supervised SAMix, ResNet-18 (CIFAR stem, as for 64 px inputs), Tiny-ImageNet, 400 epochs, batch 100, lr 0.2 (AMix:
+# "Improving Discriminative Visual Representation Learning via Automatic Mixup", anonymous ICLR 2022 submission, no
+# arXiv id, sec. 4.1 setups, shared by SAMix: Li et al., "Boosting Discriminative Visual Representation Learning with
+# Scenario-Agnostic Mixup", 2021, arXiv:2111.15454, A.3; RandomResizedCrop + flip; eta = 0.5).
 # Data: data/tiny-imagenet-200/{train,val}/<wnid>/... (the official val/ reorganised into class folders with
 # its val_annotations.txt), read by mmpretrain's CustomDataset.
 _base_ = ['./samix_resnet18-cifar_1xb100-coslr-800e_cifar100.py']

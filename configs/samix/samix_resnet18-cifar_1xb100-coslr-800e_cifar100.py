@@ -1,6 +1,8 @@
-# Supervised SAMix, ResNet-18 (CIFAR stem), CIFAR-100, 800 epochs, batch 100 (001_3cc5f7e0294eb80a.txt sec.
-# 4.1 setups, shared by SAMix 004 A.3: SGD lr 0.1, momentum 0.9, wd 1e-4, cosine; RandomCrop 4 px reflect +
-# flip; alpha 2, l = 3, eta = 0.5 on small data sets).
+# Supervised SAMix, ResNet-18 (CIFAR stem), CIFAR-100, 800 epochs, batch 100 (AMix: "Improving Discriminative Visual
+# Representation Learning via Automatic Mixup", anonymous ICLR 2022 submission, no arXiv id, sec. 4.1 setups, shared
+# by SAMix: Li et al., "Boosting Discriminative Visual Representation Learning with Scenario-Agnostic Mixup", 2021,
+# arXiv:2111.15454, A.3: SGD lr 0.1, momentum 0.9, wd 1e-4, cosine; RandomCrop 4 px reflect + flip; alpha 2, l = 3,
+# eta = 0.5 on small data sets).
 _base_ = [
     'mmpretrain::_base_/datasets/cifar100_bs16.py',
     'mmpretrain::_base_/default_runtime.py',
@@ -43,4 +45,5 @@ custom_hooks = [
     dict(type='ModuleLrScheduleHook', module='mixer'),  # the Mixer keeps its initial lr (own schedule)
     dict(type='RNGStateHook'),
 ]
-randomness = dict(seed=0, diff_rank_seed=True)  # each rank draws its own mixing (spec sec. 1)
+# each rank draws its own mixing (docs/methods.md#notation-and-conventions)
+randomness = dict(seed=0, diff_rank_seed=True)

@@ -1,9 +1,10 @@
-# Supervised SAMix on the embedded digits, CPU-sized (004_efcde85b9ca00546.txt sec. 3.1, A.2; spec methods.md
-# sec. 6): the vanilla digits recipe with a momentum copy feeding a Mixer (stage 3, 64 channels), online loss
-# CE + mixup CE on Mixer mixtures, Mixer loss pBCE + eta * mixup CE (eta = 0.5, small data set) + beta L_mask;
-# the EMA model is the one evaluated. m from 0.9 to 1, cosine: the evaluated EMA copy keeps a share
-# exp(-T (1 - m0) / 2) of its random init after T steps, 71% with m0 = 0.99 over 3 CPU epochs (69 steps), 3% with
-# 0.9; beta 0.1 -> 0, linear.
+# Supervised SAMix on the embedded digits, CPU-sized (Li et al., "Boosting Discriminative Visual Representation
+# Learning with Scenario-Agnostic Mixup", 2021, arXiv:2111.15454, sec. 3.1, A.2;
+# docs/methods.md#supervised-samix-and-automix): the vanilla digits recipe with a momentum copy feeding a Mixer (stage
+# 3, 64 channels), online loss CE + mixup CE on Mixer mixtures, Mixer loss pBCE + eta * mixup CE (eta = 0.5, small
+# data set) + beta L_mask; the EMA model is the one evaluated. m from 0.9 to 1, cosine: the evaluated EMA copy keeps a
+# share exp(-T (1 - m0) / 2) of its random init after T steps, 71% with m0 = 0.99 over 3 CPU epochs (69 steps), 3%
+# with 0.9; beta 0.1 -> 0, linear.
 _base_ = './resnet18-cifar_1xb64-coslr-15e_digits.py'
 
 model = dict(

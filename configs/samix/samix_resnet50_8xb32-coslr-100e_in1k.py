@@ -1,6 +1,7 @@
-# Supervised SAMix, ResNet-50, ImageNet-1k, 100 epochs, 8 x 32 (004_efcde85b9ca00546.txt sec. 4.1:
-# PyTorch-style recipe, SGD lr 0.1 cosine, batch 256; alpha 2, l = 3, eta = 0.1 on large data sets, 004
-# A.5.3).
+# Supervised SAMix, ResNet-50, ImageNet-1k, 100 epochs, 8 x 32 (Li et al., "Boosting Discriminative Visual
+# Representation Learning with Scenario-Agnostic Mixup", 2021, arXiv:2111.15454, sec. 4.1: PyTorch-style recipe, SGD
+# lr 0.1 cosine, batch 256; alpha 2, l = 3, eta = 0.1 on large data sets, SAMix A.5.3;
+# docs/methods.md#supervised-samix-and-automix).
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs32.py',
     'mmpretrain::_base_/schedules/imagenet_bs256_coslr.py',

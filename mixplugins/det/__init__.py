@@ -1,10 +1,10 @@
 """Detection modules registered into mmdet's registries (``custom_imports=dict(imports=['mixplugins.det'])``).
 
-Bag of Freebies (002_74282626285b4c29.txt): ``VisuallyCoherentMixUp`` + ``PackDetInputsWithWeights``
+Bag of Freebies (Zhang et al., "Bag of Freebies for Training Object Detection Neural Networks", 2019,
+arXiv:1902.04103; ``docs/methods.md#bag-of-freebies``): ``VisuallyCoherentMixUp`` + ``PackDetInputsWithWeights``
 (transforms), ``WeightedRPNHead`` / ``WeightedStandardRoIHead`` / ``WeightedBBoxHead`` /
-``WeightedShared2FCBBoxHead`` (heads), ``LabelSmoothingCrossEntropyLoss`` (losses), ``MixUpSwitchOffHook``
-(hooks). Transfer protocol: ``C4PretrainedCheckHook`` (pretrained weights really reach backbone and shared
-head).
+``WeightedShared2FCBBoxHead`` (heads), ``LabelSmoothingCrossEntropyLoss`` (losses), ``MixUpSwitchOffHook`` (hooks).
+Transfer protocol: ``C4PretrainedCheckHook`` (pretrained weights really reach backbone and shared head).
 """
 from .c4_pretrained_check_hook import C4PretrainedCheckHook
 from .heads import (PositiveGtWeightSampler, WeightedBBoxHead, WeightedRPNHead, WeightedShared2FCBBoxHead,

@@ -1,8 +1,9 @@
 """Detector heads whose positive samples' losses carry the per-object mixup weights.
 
-Bag of Freebies (002_74282626285b4c29.txt, sec. 3.1, Table 1 "weighted loss"): the loss is the sum over
-objects weighted by the blending ratio of the image each object comes from. For a positive sample j
-(anchor in the RPN, proposal in the RoI head) assigned to ground truth g(j):
+Bag of Freebies (Zhang et al., "Bag of Freebies for Training Object Detection Neural Networks", 2019,
+arXiv:1902.04103, sec. 3.1, Table 1 "weighted loss"; ``docs/methods.md#bag-of-freebies``): the loss is the sum over
+objects weighted by the blending ratio of the image each object comes from. For a positive sample j (anchor in the
+RPN, proposal in the RoI head) assigned to ground truth g(j):
 
     L_cls = sum_j w_j * label_weight_j * CE_j / avg_factor
     L_reg = sum_j w_j * bbox_weight_j * l1_j / avg_factor

@@ -1,5 +1,6 @@
-"""Switch the visually coherent mixup off for the end of training (002_74282626285b4c29.txt, sec. 3.1;
-spec sec. 7: "Mixup is switched off for the last N epochs")."""
+"""Switch the visually coherent mixup off for the end of training (Bag of Freebies: Zhang et al., "Bag of Freebies
+for Training Object Detection Neural Networks", 2019, arXiv:1902.04103, sec. 3.1;
+``docs/methods.md#bag-of-freebies``)."""
 from typing import Optional, Sequence
 
 from mmengine.hooks import Hook

@@ -11,7 +11,8 @@ from ..models.losses.functional import REDUCTIONS, label_smoothing_cross_entropy
 
 @MODELS.register_module()
 class LabelSmoothingCrossEntropyLoss(nn.Module):
-    """Softmax CE against smoothed targets (Bag of Freebies 002_74282626285b4c29.txt, sec. 3.2, Eq. 3):
+    """Softmax CE against smoothed targets (Zhang et al., "Bag of Freebies for Training Object Detection Neural
+    Networks", 2019, arXiv:1902.04103, sec. 3.2, Eq. 3; ``docs/methods.md#bag-of-freebies``):
 
         q'_k = (1 - eps) q_k + eps / K,    L_i = -sum_k q'_k log softmax(z_i)_k
 

@@ -1,10 +1,10 @@
 """Visually coherent image mixup for detection and the packer that carries its per-object weights.
 
-Bag of Freebies for object detection (002_74282626285b4c29.txt, sec. 3.1, Fig. 3, Table 1): two training
-images are blended with ``lam ~ Beta(1.5, 1.5)`` on a canvas large enough for both, without resizing or
-cropping (geometry preserved), all objects are kept and the loss of each object is weighted by the
-blending ratio of the image it comes from. MMDetection's ``MixUp`` (YOLOX: fixed 0.5, rescale, crop, no
-weights) is a different method.
+Bag of Freebies for object detection (Zhang et al., "Bag of Freebies for Training Object Detection Neural Networks",
+2019, arXiv:1902.04103, sec. 3.1, Fig. 3, Table 1; ``docs/methods.md#bag-of-freebies``): two training images are
+blended with ``lam ~ Beta(1.5, 1.5)`` on a canvas large enough for both, without resizing or cropping (geometry
+preserved), all objects are kept and the loss of each object is weighted by the blending ratio of the image it comes
+from. MMDetection's ``MixUp`` (YOLOX: fixed 0.5, rescale, crop, no weights) is a different method.
 """
 from typing import Optional
 
@@ -40,7 +40,7 @@ def _cat_instances(first, second):
 
 @TRANSFORMS.register_module()
 class VisuallyCoherentMixUp(BaseTransform):
-    """Geometry-preserving mixup of two detection images (002_74282626285b4c29.txt, sec. 3.1).
+    """Geometry-preserving mixup of two detection images (Bag of Freebies, sec. 3.1).
 
     For image 1 (``results``) of size ``h1 x w1`` and image 2 (``results['mix_results'][0]``, chosen by
     :meth:`get_indexes` in ``MultiImageMixDataset``) of size ``h2 x w2``, both placed at the top left of a

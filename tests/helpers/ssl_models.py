@@ -1,5 +1,5 @@
-"""Tiny model configs and helpers shared by the Un-Mix / BSIM tests (issue 4): a CIFAR ResNet-18 with 8 base
-channels (64-d features), 8-d embeddings, double precision so that reductions hold far below 1e-6."""
+"""Tiny model configs and helpers shared by the Un-Mix / BSIM tests: a CIFAR ResNet-18 with 8 base channels (64-d
+features), 8-d embeddings, double precision so that reductions hold far below 1e-6."""
 import copy
 
 import torch

@@ -1,11 +1,13 @@
 """Export the Mixer of a SAMix / AutoMix checkpoint, with the encoder that feeds it, for SAMix^P.
 
-SAMix ``004_efcde85b9ca00546.txt`` sec. 3.2: a Mixer trained once (online, with its momentum encoder) is
-reused frozen in other runs. This tool reads a training checkpoint of ``SAMixMoCo`` / ``SAMixClassifier``
-and writes ``{'meta': {'format', 'backbone', 'mixer', 'mixer_stage', 'source'}, 'backbone': ..., 'mixer': ...}``:
-the momentum backbone's and the Mixer's weights with their configs as literal text. ``PretrainedMixerPolicy(
-checkpoint=OUT)`` (SSL mixing policy) and the ``PretrainedMixer`` batch augment (supervised) load it. OUT holds
-only tensors and plain values: it loads with ``torch.load(weights_only=True)`` and is the file to share.
+SAMix (Li et al., "Boosting Discriminative Visual Representation Learning with Scenario-Agnostic Mixup", 2021,
+arXiv:2111.15454, sec. 3.2; ``docs/methods.md#pre-trained-mixer-samixp``): a Mixer trained once (online, with its
+momentum encoder) is reused frozen in other runs. This tool reads a training checkpoint of ``SAMixMoCo`` /
+``SAMixClassifier`` and writes ``{'meta': {'format', 'backbone', 'mixer', 'mixer_stage', 'source'}, 'backbone': ...,
+'mixer': ...}``: the momentum backbone's and the Mixer's weights with their configs as literal text.
+``PretrainedMixerPolicy(checkpoint=OUT)`` (SSL mixing policy) and the ``PretrainedMixer`` batch augment (supervised)
+load it. OUT holds only tensors and plain values: it loads with ``torch.load(weights_only=True)`` and is the file to
+share.
 
 Usage: python tools/model_converters/export_mixer.py CHECKPOINT OUTPUT [--config CONFIG] [--allow-unsafe-pickle]
 CHECKPOINT is read with ``weights_only=True``; a full MMEngine checkpoint (message hub, optimizer state) needs

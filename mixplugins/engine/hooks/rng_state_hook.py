@@ -24,13 +24,14 @@ class RNGStateHook(Hook):
     """Saves the python, numpy and torch RNG states of every rank into checkpoints and restores them on resume.
 
     With a fixed seed and ``num_workers=0`` (or mmengine's per-worker seeding without persistent workers), an
-    interrupted and resumed run then draws the same augmentations, pairings and mixing ratios as an
-    uninterrupted one. Checkpoints are written by rank 0 only, so under torch.distributed the states of all
-    ranks are gathered first, at the end of every epoch (and of every iteration when the checkpoints are
-    iteration-based), by all ranks, before ``CheckpointHook`` saves; each rank restores its own
-    (``rng_state['ranks'][rank]``). With ``diff_rank_seed=True`` the ranks' streams differ (each draws its own
-    mixing ratios, spec sec. 1) and stay different after a resume. A checkpoint of another world size restores
-    rank 0's state on every rank, with a warning.
+    interrupted and resumed run then draws the same augmentations, pairings and mixing ratios as an uninterrupted
+    one. Checkpoints are written by rank 0 only, so under torch.distributed the states of all ranks are gathered
+    first, at the end of every epoch (and of every iteration when the checkpoints are iteration-based), by all ranks,
+    before ``CheckpointHook`` saves; each rank restores its own (``rng_state['ranks'][rank]``). With
+    ``diff_rank_seed=True`` the ranks' streams differ (each draws its own mixing ratios,
+    ``docs/methods.md#notation-and-conventions``) and stay different after a resume. A checkpoint of another world
+    size restores rank 0's state on every rank, with a
+    warning.
     """
     priority = 'LOW'  # before CheckpointHook (VERY_LOW) at the end of an epoch / iteration
 

@@ -1,9 +1,10 @@
 """Schedules of model attributes and of a sub-module's learning rate, computed from training progress.
 
-Used for the mask-loss weight ``beta`` (0.1 -> 0, linear; SAMix ``004_efcde85b9ca00546.txt`` A.2) and the
-momentum coefficient (0.999 -> 1, cosine; SAMix A.2 Eq. 14, spec ``methods.md`` section 6). The value is a
-function of ``start``, ``end`` and the progress only -- never compounded step by step -- so a resumed run gets
-exactly the value of an uninterrupted one. The Mixer's own lr schedule (AutoMix / SAMix) uses the same curves.
+Used for the mask-loss weight ``beta`` (0.1 -> 0, linear; SAMix: Li et al., "Boosting Discriminative Visual
+Representation Learning with Scenario-Agnostic Mixup", 2021, arXiv:2111.15454, A.2) and the momentum coefficient
+(0.999 -> 1, cosine; SAMix A.2 Eq. 14; ``docs/methods.md#samix-and-amix``). The value is a function of ``start``,
+``end`` and the progress only -- never compounded step by step -- so a resumed run gets exactly the value of an
+uninterrupted one. The Mixer's own lr schedule (AutoMix / SAMix) uses the same curves.
 """
 import math
 from numbers import Number

@@ -1,7 +1,8 @@
-"""Shared machinery of the self-supervised mixture algorithms: Un-Mix (003_fe91b5121bd7bc94.txt) and
-BSIM / WBSIM (000_9be933358e97b3b9.txt) on mmpretrain's MoCo, SimCLR, BYOL and SimSiam (spec ``methods.md``
-sec. 2-3).
-
+"""Shared machinery of the self-supervised mixture algorithms on mmpretrain's MoCo, SimCLR, BYOL and SimSiam:
+Un-Mix (Shen et al., "Un-Mix: Rethinking Image Mixtures for Unsupervised Visual Representation Learning", AAAI 2022,
+arXiv:2003.05438) and BSIM / WBSIM (Chu et al., "A Unified Mixture-View Framework for Unsupervised Representation
+Learning", 2022, arXiv:2011.13356, and its supplementary); ``docs/methods.md#un-mix``,
+``docs/methods.md#bsim-and-wbsim``.
 Mixins, combined with the upstream algorithm by subclassing (``class BSIMMoCo(MixMoCoMixin, MoCo)``), so the
 upstream ``backbone`` / ``neck`` / ``head`` / EMA config keys are unchanged and upstream configs inherit:
 
@@ -18,7 +19,7 @@ image ``index[k]`` with weight ``1 - lam_k``. Read from the other side, image ``
 (weight ``lam_i``) and in mixture ``inv[i]`` (weight ``1 - lam_inv[i]``), ``inv`` the inverse pairing (``inv =
 index`` for the flip pairing).
 
-Un-Mix's reversed order (003 Eq. 5, Algorithm 1): the term of ``flip(x_m)`` pairs ``m_{N-1-i}`` with key
+Un-Mix's reversed order (Un-Mix, Eq. 5, Algorithm 1): the term of ``flip(x_m)`` pairs ``m_{N-1-i}`` with key
 ``i``; as the batch mean is invariant to re-indexing, it equals pairing ``m_k`` with the key of ``index[k]``
 -- the reversed features are the mixed features re-indexed, no second forward (and by BN's permutation
 invariance equal to forwarding ``flip(x_m)``).
@@ -38,14 +39,14 @@ from ..mixing.policies import BaseMixPolicy, build_mix_policy
 
 
 def unmix_policy(mix_prob: float = 0.5, alpha: float = 1.0) -> dict:
-    """Un-Mix's policy (003 sec. 3.2, Fig. 3): Mixup with probability ``P = mix_prob``, else CutMix,
+    """Un-Mix's policy (Un-Mix, sec. 3.2, Fig. 3): Mixup with probability ``P = mix_prob``, else CutMix,
     ``lam ~ Beta(alpha, alpha)``."""
     return dict(type='RandomChoicePolicy', probs=[mix_prob, 1 - mix_prob],
                 policies=[dict(type='MixupPolicy', alpha=alpha), dict(type='CutMixPolicy', alpha=alpha)])
 
 
 def check_loss_weights(w_bsim: float, w_sim: float) -> None:
-    """WBSIM weights (000 supp. Eq. 1, ``L = w_bsim L_BSIM + w_sim L_SIM``): both >= 0, not both 0."""
+    """WBSIM weights (BSIM supplementary, Eq. 1: ``L = w_bsim L_BSIM + w_sim L_SIM``): both >= 0, not both 0."""
     if not (w_bsim >= 0 and w_sim >= 0) or w_bsim + w_sim == 0:
         raise ValueError(f'w_bsim and w_sim must be >= 0 and not both 0 (L = w_bsim L_BSIM + w_sim L_SIM), '
                          f'got w_bsim={w_bsim}, w_sim={w_sim}')
@@ -69,8 +70,8 @@ class MixSSLMixin:
         self.mix_policy = build_mix_policy(mix_policy)
 
     def mix_batch(self, x: torch.Tensor) -> MixResult:
-        """Mix a view with itself under the pairing (spec sec. 1): the flip pairing needs an even batch >= 2
-        (an odd batch would pair its middle sample with itself)."""
+        """Mix a view with itself under the pairing (``docs/methods.md#notation-and-conventions``): the flip pairing
+        needs an even batch >= 2 (an odd batch would pair its middle sample with itself)."""
         n = x.size(0)
         if n < 2 or (self.pairing == 'flip' and n % 2):
             raise ValueError(f'the per-process batch size must be even and >= 2 to pair sample i with N-1-i '
@@ -81,8 +82,9 @@ class MixSSLMixin:
 
     @staticmethod
     def gather_pairing(mix: MixResult) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``(lam, index)`` of the global batch: each process pairs within its local batch and draws its own
-        ``lam`` (spec sec. 1); ``index`` is shifted to global positions. Identity at world size 1."""
+        """``(lam, index)`` of the global batch: each process pairs within its local batch and draws its own ``lam``
+        (``docs/methods.md#notation-and-conventions``); ``index`` is shifted to global positions. Identity at world
+        size 1."""
         if get_world_size() == 1:
             return mix.lam, mix.index
         n = mix.index.numel()
@@ -92,14 +94,14 @@ class MixSSLMixin:
 
 
 class MixMoCoMixin(MixSSLMixin):
-    """MoCo parts shared by Un-Mix and BSIM (spec sec. 2-3); mixed into :class:`mmpretrain.models.MoCo`.
+    """MoCo parts shared by Un-Mix and BSIM; mixed into :class:`mmpretrain.models.MoCo`.
 
     Args:
         mix_loss: config of the mixed term, a registered mixture loss of the mixed query against the keys
             ``k_i = k``, ``k_j = k[index]`` and the queue: ``dict(type='MixupInfoNCELoss')`` -- each parent its
-            own softmax over ``[pos, queue]`` (Un-Mix); ``dict(type='JointSoftInfoNCELoss')`` -- one softmax
-            over ``[k_i, k_j, queue]`` with soft target ``(lam, 1 - lam)`` (MoCo-BSIM). Its ``temperature``
-            defaults to the head's.
+            own softmax over ``[pos, queue]`` (Un-Mix, Eq. 5); ``dict(type='JointSoftInfoNCELoss')`` -- one
+            softmax over ``[k_i, k_j, queue]`` with soft target ``(lam, 1 - lam)`` (MoCo-BSIM, BSIM supplementary
+            sec. 3). Its ``temperature`` defaults to the head's.
     """
 
     def init_mix_loss(self, mix_loss: dict) -> None:
@@ -152,7 +154,7 @@ class MixMoCoMixin(MixSSLMixin):
 
 
 class MixSimCLRMixin(MixSSLMixin):
-    """SimCLR parts (spec sec. 2-3); mixed into :class:`mmpretrain.models.SimCLR`. Embeddings are gathered
+    """SimCLR parts; mixed into :class:`mmpretrain.models.SimCLR`. Embeddings are gathered
     over processes with mmpretrain's ``GatherLayer`` and every process computes the loss of the global batch,
     as upstream SimCLR does."""
 
@@ -165,7 +167,7 @@ class MixSimCLRMixin(MixSSLMixin):
 
 
 class MixLatentMixin(MixSSLMixin):
-    """BYOL / SimSiam parts (spec sec. 2-3); mixed into :class:`mmpretrain.models.BYOL` / ``SimSiam``.
+    """BYOL / SimSiam parts; mixed into :class:`mmpretrain.models.BYOL` / ``SimSiam``.
 
     The cosine form is the head's own ``CosineSimilarityLoss``: ``(shift_factor, scale_factor) = (0, 1)`` is
     ``-cos`` (mmpretrain's BYOL and SimSiam configs; BYOL scales each term by 2, so ``2 * (-cos)`` is BYOL's
@@ -196,14 +198,14 @@ class MixLatentMixin(MixSSLMixin):
 
     def cosine_term(self, pred: torch.Tensor, target_i: torch.Tensor, target_j: torch.Tensor,
                     lam: torch.Tensor, reduction: str = 'mean') -> torch.Tensor:
-        """BSIM regression (000 sec. 3): ``D(pred, sg(normalize(lam z_i + (1 - lam) z_j)))`` in the head's
-        form; with ``target_j = target_i`` (or ``lam = 1``) the base BYOL / SimSiam term ``D(pred,
+        """BSIM regression (BSIM supplementary, sec. 3): ``D(pred, sg(normalize(lam z_i + (1 - lam) z_j)))`` in the
+        head's form; with ``target_j = target_i`` (or ``lam = 1``) the base BYOL / SimSiam term ``D(pred,
         sg(z_i))``."""
         return interpolated_cosine_loss(pred, target_i, target_j, lam, self.cosine_mode, reduction)
 
     def two_parent_term(self, pred: torch.Tensor, target: torch.Tensor, partner: torch.Tensor,
                         w_self: torch.Tensor, w_partner: torch.Tensor) -> torch.Tensor:
-        """Un-Mix regression to each parent's clean target (003 Eq. 5, spec sec. 2):
+        """Un-Mix regression to each parent's clean target (Un-Mix, Eq. 5):
         ``mean_k [w_self,k D(pred_k, target_k) + w_partner,k D(pred_k, target_partner[k])]``."""
         d_self = self.cosine_term(pred, target, target, 1.0, reduction='none')
         d_partner = self.cosine_term(pred, target[partner], target[partner], 1.0, reduction='none')
@@ -211,7 +213,7 @@ class MixLatentMixin(MixSSLMixin):
 
 
 def scale_sizes(scales: Optional[List[int]]) -> List[int]:
-    """Validated extra input sizes of Un-Mix's multi-scale training (003 sec. 4.3)."""
+    """Validated extra input sizes of Un-Mix's multi-scale training (Un-Mix, sec. 4.3)."""
     scales = list(scales or [])
     if any(not (isinstance(s, int) and s > 0) for s in scales):
         raise ValueError(f'scales must be a list of positive image sizes in pixels (one queue each), '
@@ -220,14 +222,13 @@ def scale_sizes(scales: Optional[List[int]]) -> List[int]:
 
 
 class BSIMLatentMixin(MixLatentMixin):
-    """BSIM / WBSIM on BYOL and SimSiam (000 sec. 3; spec sec. 3); the algorithm supplies ``target(img, z)``.
+    """BSIM / WBSIM on BYOL and SimSiam (BSIM supplementary, sec. 3); the algorithm supplies ``target(img, z)``.
 
     BSIM: the mixtures ``x'_ij`` replace the first views: ``L_BSIM = s [D(q(z'_ij), z_bar) + D_T]`` with
     ``z_bar = sg(normalize(lam z''_i + (1 - lam) z''_j))`` from the target branch, ``D_T`` the same pairs read
     from the second view (:func:`~mixplugins.models.losses.transposed_interpolated_cosine_loss`), ``s`` the
-    base's scale of its
-    symmetric sum; the same forwards as the base. WBSIM (000 supp. Eq. 1): ``w_bsim L_BSIM + w_sim L_base``
-    (the clean first views are forwarded too when ``w_sim > 0``).
+    base's scale of its symmetric sum; the same forwards as the base. WBSIM (BSIM supplementary, Eq. 1): ``w_bsim
+    L_BSIM + w_sim L_base`` (the clean first views are forwarded too when ``w_sim > 0``).
     """
 
     def init_bsim(self, mix_policy: Union[dict, BaseMixPolicy], pairing: str, w_bsim: float,

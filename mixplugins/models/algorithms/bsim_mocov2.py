@@ -1,4 +1,5 @@
-"""BSIM / WBSIM on MoCo (000_9be933358e97b3b9.txt sec. 2-3.4; spec ``methods.md`` sec. 3)."""
+"""BSIM / WBSIM on MoCo (Chu et al., "A Unified Mixture-View Framework for Unsupervised Representation Learning",
+2022, arXiv:2011.13356, supplementary sec. 2-3.4; ``docs/methods.md#bsim-and-wbsim``)."""
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -14,14 +15,14 @@ from .base_mix_ssl import MixMoCoMixin, check_loss_weights
 class BSIMMoCo(MixMoCoMixin, MoCo):
     """MoCo-BSIM: the mixtures ``x'_ij`` of the first views (``j = N - 1 - i``) replace the queries; one
     softmax over ``[q.k_i, q.k_j, q.queue] / t`` with soft target ``(lam, 1 - lam)`` (``JointSoftInfoNCELoss``);
-    the keys are the clean second views, and only they are enqueued -- MoCo's memory and cost (000 supp.
-    Table 4).
+    the keys are the clean second views, and only they are enqueued -- MoCo's memory and cost (BSIM
+    supplementary, Table 4).
 
-    WBSIM (000 supp. Eq. 1): ``L = w_bsim L_BSIM + w_sim L_MoCo``; ``w_sim > 0`` keeps the clean queries (one
-    more query forward, more memory); ``w_sim = 0`` is BSIM, ``w_bsim = 0`` is MoCo.
+    WBSIM (BSIM supplementary, Eq. 1): ``L = w_bsim L_BSIM + w_sim L_MoCo``; ``w_sim > 0`` keeps the clean queries
+    (one more query forward, more memory); ``w_sim = 0`` is BSIM, ``w_bsim = 0`` is MoCo.
 
     Args:
-        mix_policy: mixing policy config; default CutMix, ``alpha = 1`` (spec sec. 3).
+        mix_policy: mixing policy config; default CutMix, ``alpha = 1`` (``docs/methods.md#bsim-and-wbsim``).
         pairing: ``'flip'`` (the paper's) or ``'random'``.
         mix_loss: mixture loss config, default ``dict(type='JointSoftInfoNCELoss')`` (BSIM); see
             :class:`MixMoCoMixin`.

@@ -1,4 +1,5 @@
-"""BSIM / WBSIM on SimCLR (000_9be933358e97b3b9.txt sec. 2-3, supp. Fig. 6; spec ``methods.md`` sec. 3)."""
+"""BSIM / WBSIM on SimCLR (Chu et al., "A Unified Mixture-View Framework for Unsupervised Representation Learning",
+2022, arXiv:2011.13356, supplementary sec. 2-3 and Fig. 6; ``docs/methods.md#bsim-and-wbsim``)."""
 from typing import Dict, List, Union
 
 import torch
@@ -19,12 +20,12 @@ class BSIMSimCLR(MixSimCLRMixin, SimCLR):
     ``lam``) and ``x''_j`` (``1 - lam``), and each ``x''_i`` to the mixtures containing ``i`` with the same weights
     (:func:`~mixplugins.models.losses.soft_nt_xent`). With ``lam`` in {0, 1} it is SimCLR.
 
-    BSIM forwards ``[x'_ij, x'']`` as one batch, as SimCLR forwards ``[x', x'']``. WBSIM (000 supp. Eq. 1):
+    BSIM forwards ``[x'_ij, x'']`` as one batch, as SimCLR forwards ``[x', x'']``. WBSIM (BSIM supplementary, Eq. 1):
     ``L = w_bsim L_BSIM + w_sim L_SimCLR``; it forwards the clean ``[x', x'']`` (SimCLR's term) and the
     mixtures on their own, the BSIM term reusing the clean ``z''``.
 
     Args:
-        mix_policy: mixing policy config; default CutMix, ``alpha = 1`` (spec sec. 3).
+        mix_policy: mixing policy config; default CutMix, ``alpha = 1`` (``docs/methods.md#bsim-and-wbsim``).
         pairing: ``'flip'`` (the paper's) or ``'random'``.
         w_bsim, w_sim: loss weights (BSIM 1 / 0, WBSIM 0.5 / 0.5).
         **kwargs: upstream :class:`mmpretrain.models.SimCLR` arguments.

@@ -1,4 +1,5 @@
-"""BSIM / WBSIM on SimSiam (000_9be933358e97b3b9.txt sec. 2-3; spec ``methods.md`` sec. 3)."""
+"""BSIM / WBSIM on SimSiam (Chu et al., "A Unified Mixture-View Framework for Unsupervised Representation Learning",
+2022, arXiv:2011.13356, supplementary sec. 2-3; ``docs/methods.md#bsim-and-wbsim``)."""
 from typing import Union
 
 import torch
@@ -16,7 +17,7 @@ class BSIMSimSiam(BSIMLatentMixin, SimSiam):
     (:class:`BSIMLatentMixin`); WBSIM adds SimSiam's own loss.
 
     Args:
-        mix_policy: mixing policy config; default CutMix, ``alpha = 1`` (spec sec. 3).
+        mix_policy: mixing policy config; default CutMix, ``alpha = 1`` (``docs/methods.md#bsim-and-wbsim``).
         pairing: ``'flip'`` (the paper's) or ``'random'``.
         w_bsim, w_sim: loss weights (BSIM 1 / 0, WBSIM 0.5 / 0.5).
         **kwargs: upstream :class:`mmpretrain.models.SimSiam` arguments.

@@ -1,7 +1,7 @@
 """ManifoldMix (Verma et al., "Manifold Mixup: Better Representations by Interpolating Hidden States", ICML 2019,
 arXiv:1806.05236) as a method: supervised, and on MoCo v2 as one of the mixups the SAMix paper compares (Li et
 al., "Boosting Discriminative Visual Representation Learning with Scenario-Agnostic Mixup", arXiv:2111.15454,
-Table 5 and A.4).
+Table 5 and A.4; ``docs/methods.md#mixing-policies``).
 
 Per step: ``lam ~ Beta(alpha, alpha)`` (one per batch), a pairing ``pi`` and a stage ``k`` drawn uniformly from
 ``stages`` (0 = the input image, ``s`` = the output of residual stage ``s``; the paper's and OpenMixup's

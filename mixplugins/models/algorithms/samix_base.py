@@ -1,6 +1,9 @@
-"""What the online SAMix / AMix / AutoMix pipelines share (spec ``methods.md`` sections 4-6).
+"""What the online SAMix / AMix / AutoMix pipelines share (``docs/methods.md#samix-and-amix``).
 
-SAMix ``004_efcde85b9ca00546.txt`` A.2 (AMix ``001_3cc5f7e0294eb80a.txt`` sec. 2.2, 3.3), per iteration:
+SAMix (Li et al., "Boosting Discriminative Visual Representation Learning with Scenario-Agnostic Mixup", 2021,
+arXiv:2111.15454), A.2; AMix ("Improving Discriminative Visual Representation Learning via Automatic Mixup",
+anonymous ICLR 2022 submission, no arXiv id), sec. 2.2, 3.3; AutoMix (Liu et al., "AutoMix: Unveiling the Power
+of Mixup for Stronger Classifiers", ECCV 2022, arXiv:2103.13027). Per iteration:
 
 1. the momentum encoder gives the stage-``l`` feature maps ``Z^l`` of the images to mix (``l = 3``);
 2. two independent draws ``(lam_1, pi_1)``, ``(lam_2, pi_2)``, ``lam ~ Beta(alpha, alpha)``; the Mixer
@@ -8,7 +11,7 @@ SAMix ``004_efcde85b9ca00546.txt`` A.2 (AMix ``001_3cc5f7e0294eb80a.txt`` sec. 2
    own loss);
 3. the online network minimises its loss on ``x_m^1``; the Mixer minimises ``L_cls + L_mask`` on ``x_m^2``
    seen through the FROZEN momentum encoder (gradient reaches the Mixer through the image, not the encoder):
-   ``L_cls = l_local + eta * l_global`` (eta-balanced, 004 sec. 3.1), ``L_mask = beta * (L_mean + L_var)``;
+   ``L_cls = l_local + eta * l_global`` (eta-balanced, SAMix, sec. 3.1), ``L_mask = beta * (L_mean + L_var)``;
 4. momentum update ``theta_k <- m theta_k + (1 - m) theta_q``, ``m`` from 0.999 to 1 on a cosine curve.
 
 Both pipelines return the two objectives as separate loss entries and rely on gradient routing instead of two
@@ -124,7 +127,7 @@ class OnlineMixerMixin(MomentumCoefficientMixin):
         return online, mixer_branch, out['loss_mask'][n:]
 
     def mixer_loss(self, local: Optional[Tensor], global_: Tensor, loss_mask: Tensor) -> Tensor:
-        """``L_phi = l_local + eta * l_global + beta * mean_i(L_mean,i + L_var,i)`` (004 sec. 3.1, A.2).
+        """``L_phi = l_local + eta * l_global + beta * mean_i(L_mean,i + L_var,i)`` (SAMix, sec. 3.1, A.2).
 
         Without a local term (AutoMix) ``l_local = 0``.
         """

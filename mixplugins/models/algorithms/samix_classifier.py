@@ -1,7 +1,9 @@
 """Supervised SAMix and AutoMix: an image classifier with a momentum copy feeding an online-trained Mixer.
 
-SAMix ``004_efcde85b9ca00546.txt`` sec. 3.1, A.2, A.3; AMix ``001_3cc5f7e0294eb80a.txt`` sec. 2.2, 4.1; spec
-``methods.md`` sections 4-6:
+SAMix (Li et al., "Boosting Discriminative Visual Representation Learning with Scenario-Agnostic Mixup", 2021,
+arXiv:2111.15454), sec. 3.1, A.2, A.3; AMix ("Improving Discriminative Visual Representation Learning via Automatic
+Mixup", anonymous ICLR 2022 submission, no arXiv id), sec. 2.2, 4.1; AutoMix (Liu et al., "AutoMix: Unveiling the Power
+of Mixup for Stronger Classifiers", ECCV 2022, arXiv:2103.13027); ``docs/methods.md#supervised-samix-and-automix``:
 
 - the momentum copy ``(f_k, g_k)`` of backbone + neck + head gives the stage-``l`` features of the clean
   batch;
@@ -61,7 +63,7 @@ class SAMixClassifier(OnlineMixerMixin, ImageClassifier):
         alpha: ``lam ~ Beta(alpha, alpha)`` (2).
         pairing: ``'random'`` or ``'flip'``.
         clean_loss_weight: weight of ``CE`` on the clean batch; 0 skips the clean forward (one online forward
-            per step instead of two: about a third less time, off the spec's online loss).
+            per step instead of two: about a third less time; not the papers' online loss).
         mix_loss_weight: weight of the online mixup CE.
         eta: global-term weight of the Mixer loss.
         mask_loss_weight: ``beta`` of ``L_mask``.

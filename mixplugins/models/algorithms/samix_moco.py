@@ -1,26 +1,28 @@
 """Self-supervised SAMix / AMix on a MoCo v2 base: SAMix-I, SAMix-C, AMix-I, AMix-C (:class:`SAMixMoCo`) and
 SAMix^P (:class:`SAMixPMoCo`).
 
-SAMix ``004_efcde85b9ca00546.txt`` sec. 3.1, 3.2, A.2, A.4; AMix ``001_3cc5f7e0294eb80a.txt`` sec. 3.1, 3.3;
-spec ``methods.md`` sections 4-6. With ``q = f_q(x^q)``, ``k = f_k(x^k)`` (momentum encoder, L2-normalised) and
-the queue of clean keys:
+SAMix (Li et al., "Boosting Discriminative Visual Representation Learning with Scenario-Agnostic Mixup", 2021,
+arXiv:2111.15454), sec. 3.1, 3.2, A.2, A.4; AMix ("Improving Discriminative Visual Representation Learning via Automatic
+Mixup", anonymous ICLR 2022 submission, no arXiv id), sec. 3.1, 3.3; ``docs/methods.md#samix-i-and-samix-c`` and
+``docs/methods.md#pre-trained-mixer-samixp``. With ``q = f_q(x^q)``, ``k = f_k(x^k)`` (momentum encoder, L2-normalised)
+and the queue of clean keys:
 
 - online loss: ``L_theta = w_clean * infoNCE(q, k, queue) + w_mix * L_NCE(q_m, k_i, k_pi(i))`` where
   ``q_m = f_q(x_m^1)`` and ``x_m^1 = s^1 x^q + (1 - s^1) x^q[pi_1]`` with the Mixer's mask DETACHED;
   ``L_NCE = -lam log softmax_t(q_m . [k_i, queue])[k_i] - (1 - lam) log softmax_t(q_m . [k_j, queue])[k_j]``
-  (001 Eq. 4; ``mix_loss=dict(type='MixupInfoNCELoss')``). Cross-view: the mixture is made of query views,
-  its positives are the key views (001 sec. 3.1).
+  (AMix, Eq. 4; ``mix_loss=dict(type='MixupInfoNCELoss')``). Cross-view: the mixture is made of query views,
+  its positives are the key views (AMix, sec. 3.1).
 - Mixer loss on ``x_m^2`` (second draw ``lam_2``, ``pi_2``) through the frozen momentum encoder,
   ``z_m = f_k(x_m^2)``: ``l_local + eta * l_global + beta * L_mask`` with the registered losses
   ``loss_local`` / ``loss_global``:
-  SAMix-I: InstanceBCELoss + eta * MixupInfoNCELoss on the keys            (004 sec. 3.1, eta = 0.5)
+  SAMix-I: InstanceBCELoss + eta * MixupInfoNCELoss on the keys            (SAMix, sec. 3.1, eta = 0.5)
   SAMix-C: PairwiseBCELoss + eta * MixupSoftCrossEntropyLoss on ``g(z_m)``  (pseudo labels ``y`` of an ODC
            memory, cluster head g)
   AMix-I:  InstanceBCELoss + MixupInfoNCELoss (eta = 1);  AMix-C: InstanceBCELoss + MixupSoftCrossEntropyLoss
-           (eta = 1)  (001 sec. 3.3).
+           (eta = 1)  (AMix, sec. 3.3).
 - SAMix-C also trains the cluster head on the clean keys: ``CE(g(sg(k)), y)``; the memory stores the keys.
 - SAMix^P: a frozen pre-trained Mixer (``mix_policy=dict(type='PretrainedMixerPolicy', ...)``) makes ``x_m^1``,
-  no Mixer loss (004 sec. 3.2); the online loss is the same.
+  no Mixer loss (SAMix, sec. 3.2); the online loss is the same.
 """
 from typing import Dict, List, Optional, Union
 
@@ -45,11 +47,11 @@ class MixedQueryMoCoMixin(MixMoCoMixin):
 
     Args (of both algorithms):
         clean_loss_weight: weight of MoCo's own term on the clean queries (1 in SAMix and SAMix^P, whose
-            pre-trained Mixer only replaces the online one, 004 sec. 3.2); 0 skips the clean forward (an
+            pre-trained Mixer only replaces the online one, SAMix, sec. 3.2); 0 skips the clean forward (an
             option: the mixtures replace the queries, one online forward instead of two).
         mix_loss_weight: weight ``w_mix`` of the mixed term, > 0.
         mix_loss: mixture loss config of the mixed term (see :class:`MixMoCoMixin`), default
-            ``dict(type='MixupInfoNCELoss')`` (001 Eq. 4).
+            ``dict(type='MixupInfoNCELoss')`` (AMix, Eq. 4).
     """
 
     def init_online_loss(self, clean_loss_weight: float, mix_loss_weight: float,
@@ -174,7 +176,7 @@ class SAMixMoCo(OnlineMixerMixin, MixedQueryMoCoMixin, MoCo):
 @MODELS.register_module()
 class SAMixPMoCo(MomentumCoefficientMixin, MixedQueryMoCoMixin, MoCo):
     """SAMix^P on MoCo v2: SAMix's online loss on the mixtures of a fixed mixing policy, typically a frozen
-    pre-trained Mixer (``dict(type='PretrainedMixerPolicy', checkpoint=...)``, 004 sec. 3.2); no Mixer loss.
+    pre-trained Mixer (``dict(type='PretrainedMixerPolicy', checkpoint=...)``, SAMix, sec. 3.2); no Mixer loss.
 
     Args:
         *args, **kwargs: upstream :class:`mmpretrain.models.MoCo` arguments; ``m`` is scheduled as

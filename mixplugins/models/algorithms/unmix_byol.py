@@ -1,4 +1,5 @@
-"""Un-Mix on BYOL (003_fe91b5121bd7bc94.txt sec. 4, Algorithm 1; spec ``methods.md`` sec. 2)."""
+"""Un-Mix on BYOL (Shen et al., "Un-Mix: Rethinking Image Mixtures for Unsupervised Visual Representation Learning",
+AAAI 2022, arXiv:2003.05438, sec. 4, Algorithm 1; ``docs/methods.md#un-mix``)."""
 from typing import Dict, List, Union
 
 import torch
@@ -14,7 +15,7 @@ from .base_mix_ssl import MixLatentMixin, unmix_policy
 
 @MODELS.register_module()
 class UnMixBYOL(MixLatentMixin, BYOL):
-    """Un-Mix BYOL: ``L = L_BYOL(x', x'') + lam L_m(x_m, x'') + (1 - lam) L_m(flip(x_m), x'')`` (003 Eq. 5).
+    """Un-Mix BYOL: ``L = L_BYOL(x', x'') + lam L_m(x_m, x'') + (1 - lam) L_m(flip(x_m), x'')`` (Un-Mix, Eq. 5).
 
     ``L_m`` is BYOL's symmetric loss on the pair (mixture, second view), as Algorithm 1's ``model([x[1],
     mixed])``: the mixture's prediction regresses to the clean target of each parent, and each second view's

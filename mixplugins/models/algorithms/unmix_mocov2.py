@@ -1,4 +1,5 @@
-"""Un-Mix on MoCo (003_fe91b5121bd7bc94.txt sec. 3-4, Algorithm 1; spec ``methods.md`` sec. 2)."""
+"""Un-Mix on MoCo (Shen et al., "Un-Mix: Rethinking Image Mixtures for Unsupervised Visual Representation Learning",
+AAAI 2022, arXiv:2003.05438, sec. 3-4, Algorithm 1; ``docs/methods.md#un-mix``)."""
 from typing import Dict, List, Optional, Union
 
 import torch
@@ -14,7 +15,7 @@ from .base_mix_ssl import MixMoCoMixin, scale_sizes, unmix_policy
 
 @MODELS.register_module()
 class UnMixMoCo(MixMoCoMixin, MoCo):
-    """Un-Mix MoCo: ``L = L_ori(x^q, x^k) + lam L_m(x_m, x^k) + (1 - lam) L_m(flip(x_m), x^k)`` (003 Eq. 5).
+    """Un-Mix MoCo: ``L = L_ori(x^q, x^k) + lam L_m(x_m, x^k) + (1 - lam) L_m(flip(x_m), x^k)`` (Un-Mix, Eq. 5).
 
     ``x_m`` is the self-mixture of the query view (flip pairing, Mixup with probability ``P`` else CutMix,
     ``lam ~ Beta(1, 1)``); ``L_m`` is MoCo's loss with the mixed query against the same keys and queue, each
@@ -22,7 +23,7 @@ class UnMixMoCo(MixMoCoMixin, MoCo):
     mixed features (see :mod:`.base_mix_ssl`). Only the clean keys are enqueued. MoCo v2 is asymmetric, so
     is this.
 
-    Multi-scale training (003 sec. 4.3, Fig. 7): ``scales`` lists extra input sizes; both views (and the
+    Multi-scale training (Un-Mix, sec. 4.3, Fig. 7): ``scales`` lists extra input sizes; both views (and the
     mixture) are resized to each size, every size has its own queue, and the losses of all sizes are summed.
 
     Args:

@@ -1,4 +1,5 @@
-"""Un-Mix on SimCLR (003_fe91b5121bd7bc94.txt sec. 4.2-4.3; spec ``methods.md`` sec. 2)."""
+"""Un-Mix on SimCLR (Shen et al., "Un-Mix: Rethinking Image Mixtures for Unsupervised Visual Representation
+Learning", AAAI 2022, arXiv:2003.05438, sec. 4.2-4.3; ``docs/methods.md#un-mix``)."""
 from typing import Dict, List, Union
 
 import torch
@@ -14,10 +15,10 @@ from .base_mix_ssl import MixSimCLRMixin, unmix_policy
 
 @MODELS.register_module()
 class UnMixSimCLR(MixSimCLRMixin, SimCLR):
-    """Un-Mix SimCLR: ``L = L_SimCLR(x', x'') + lam L_m(x_m) + (1 - lam) L_m(flip(x_m))`` (003 Eq. 5).
+    """Un-Mix SimCLR: ``L = L_SimCLR(x', x'') + lam L_m(x_m) + (1 - lam) L_m(flip(x_m))`` (Un-Mix, Eq. 5).
 
     ``x_m`` is the self-mixture of the first view; its embeddings are extra anchors whose positive is the
-    second view of each parent and whose negatives are those of that parent's clean anchor (003 Eq. 3: the
+    second view of each parent and whose negatives are those of that parent's clean anchor (Un-Mix, Eq. 3: the
     distance of negative pairs is unchanged) -- :func:`~mixplugins.models.losses.extra_anchor_nt_xent`. The
     clean views are forwarded together as upstream SimCLR does, the mixtures on their own (no second forward
     for the reversed order).

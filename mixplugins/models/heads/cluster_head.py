@@ -1,4 +1,6 @@
-"""Linear classifier over cluster pseudo labels (SAMix-C's cluster head, 004 A.5.2: ``g_psi^C``)."""
+"""Linear classifier over cluster pseudo labels (SAMix-C's cluster head ``g_psi^C``, A.5.2 of SAMix: Li et al.,
+"Boosting Discriminative Visual Representation Learning with Scenario-Agnostic Mixup", 2021, arXiv:2111.15454;
+``docs/methods.md#samix-i-and-samix-c``)."""
 import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS

@@ -1,4 +1,14 @@
-"""Functional mixup objectives (spec ``methods.md`` sec. 2, 3, 5, 7).
+"""Functional mixup objectives (``docs/methods.md#mixer-objectives``; the Un-Mix, BSIM and Bag of Freebies terms
+as their sections of docs/methods.md define them).
+
+The papers, cited below by their short names: Mixup (Zhang et al., "mixup: Beyond Empirical Risk Minimization",
+ICLR 2018, arXiv:1710.09412); Un-Mix (Shen et al., "Un-Mix: Rethinking Image Mixtures for Unsupervised Visual
+Representation Learning", AAAI 2022, arXiv:2003.05438); BSIM (Chu et al., "A Unified Mixture-View Framework for
+Unsupervised Representation Learning", 2022, arXiv:2011.13356; its section numbers are those of its
+supplementary, "BSIM supplementary"); AMix ("Improving Discriminative Visual Representation Learning via
+Automatic Mixup", anonymous ICLR 2022 submission, no arXiv id); SAMix (Li et al., "Boosting Discriminative Visual
+Representation Learning with Scenario-Agnostic Mixup", 2021, arXiv:2111.15454); Bag of Freebies (Zhang et al.,
+"Bag of Freebies for Training Object Detection Neural Networks", 2019, arXiv:1902.04103).
 
 Every loss takes ``lam`` as a float or a per-sample Tensor[N] (the weight of ``x_i`` / label ``a`` / key
 ``k_i``, i.e. the CORRECTED lam of :class:`~mixplugins.models.mixing.MixResult`) and returns the mean over
@@ -59,7 +69,7 @@ def two_target_cross_entropy(logits: torch.Tensor, lam: LamLike, reduction: str 
 @full_precision
 def mixup_soft_cross_entropy(logits: torch.Tensor, label_a: torch.Tensor, label_b: torch.Tensor, lam: LamLike,
                              reduction: str = 'mean') -> torch.Tensor:
-    """Mixup CE (Zhang et al. 2018; spec sec. 5 global term):
+    """Mixup CE (Mixup; the global term of ``docs/methods.md#mixer-objectives``):
     ``lam CE(f(x_m), y_a) + (1 - lam) CE(f(x_m), y_b)``, computed as one soft-target CE with
     ``q = lam onehot(a) + (1 - lam) onehot(b)`` (equal by linearity)."""
     lam = _lam_column(lam, logits)
@@ -72,7 +82,7 @@ def mixup_soft_cross_entropy(logits: torch.Tensor, label_a: torch.Tensor, label_
 @full_precision
 def pairwise_bce(logits: torch.Tensor, label_a: torch.Tensor, label_b: torch.Tensor, lam: LamLike,
                  reduction: str = 'mean') -> torch.Tensor:
-    """Class-level pBCE (001 sec. 3.3, 004 sec. 3.1; spec sec. 5): with ``l_k = w_k . z`` the class logits,
+    """Class-level pBCE (AMix, sec. 3.3; SAMix, sec. 3.1): with ``l_k = w_k . z`` the class logits,
     ``p_a = exp(l_a) / (exp(l_a) + exp(l_b))``, ``pBCE = -lam log p_a - (1 - lam) log(1 - p_a)``.
     When ``a == b`` the two logits coincide and the value is ``log 2`` with zero gradient."""
     pair_logits = torch.stack([logits.gather(1, label_a.view(-1, 1)).squeeze(1),
@@ -88,7 +98,7 @@ def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 @full_precision
 def instance_bce(z_m: torch.Tensor, z_i: torch.Tensor, z_j: torch.Tensor, lam: LamLike, temperature: float,
                  reduction: str = 'mean') -> torch.Tensor:
-    """Instance-level BCE (001 sec. 3.3; spec sec. 5):
+    """Instance-level BCE (AMix, sec. 3.3):
     ``p_mi = exp(z_m.z_i / t) / (exp(z_m.z_i / t) + exp(z_m.z_j / t))``,
     ``BCE = -lam log p_mi - (1 - lam) log(1 - p_mi)``. Embeddings are assumed L2-normalised."""
     logits = torch.cat([_dot(z_m, z_i), _dot(z_m, z_j)], dim=1) / temperature
@@ -106,7 +116,7 @@ def infonce(q: torch.Tensor, k: torch.Tensor, queue: torch.Tensor, temperature: 
 @full_precision
 def mixup_infonce(q_m: torch.Tensor, k_i: torch.Tensor, k_j: torch.Tensor, queue: torch.Tensor, lam: LamLike,
                   temperature: float, reduction: str = 'mean') -> torch.Tensor:
-    """Mixup infoNCE, one softmax per parent (AMix 001 Eq. 4, Un-Mix 003; spec sec. 2, 5):
+    """Mixup infoNCE, one softmax per parent (AMix, Eq. 4; Un-Mix, Eq. 5):
     ``-lam log softmax_t(q_m . [k_i, queue])[k_i] - (1 - lam) log softmax_t(q_m . [k_j, queue])[k_j]``.
     ``queue`` is K x D; inputs are assumed L2-normalised."""
     lam = _lam_column(lam, q_m).squeeze(1)
@@ -118,7 +128,7 @@ def mixup_infonce(q_m: torch.Tensor, k_i: torch.Tensor, k_j: torch.Tensor, queue
 @full_precision
 def joint_soft_infonce(q_m: torch.Tensor, k_i: torch.Tensor, k_j: torch.Tensor, queue: torch.Tensor,
                        lam: LamLike, temperature: float, reduction: str = 'mean') -> torch.Tensor:
-    """MoCo-BSIM (000 sec. 3; spec sec. 3): ONE softmax over ``[q.k_i, q.k_j, q.queue^T] / t`` with soft
+    """MoCo-BSIM (BSIM supplementary, sec. 3): ONE softmax over ``[q.k_i, q.k_j, q.queue^T] / t`` with soft
     target ``(lam, 1 - lam, 0, ..., 0)``. With ``lam = 1`` it is infoNCE with key ``k_i`` and negatives
     ``[k_j, queue]``."""
     logits = torch.cat([_dot(q_m, k_i), _dot(q_m, k_j), q_m @ queue.t()], dim=1) / temperature
@@ -127,9 +137,8 @@ def joint_soft_infonce(q_m: torch.Tensor, k_i: torch.Tensor, k_j: torch.Tensor, 
 
 def mixture_weights(lam: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """N x N weights ``W[k, c]`` of image ``c`` in mixture ``k`` of the pairing ``index``: ``W[k, k] += lam_k``,
-    ``W[k, index[k]] += 1 - lam_k``; rows sum to 1. They are BSIM's spurious-positive labels (Chu, Zhan, Zhang,
-    "Beyond Single Instance Multi-view Unsupervised Representation Learning", 2020, arXiv:2011.13356, sec. 3).
-    """
+    ``W[k, index[k]] += 1 - lam_k``; rows sum to 1. They are BSIM's spurious-positive labels (BSIM supplementary,
+    sec. 3)."""
     n = lam.numel()
     rows = torch.arange(n, device=lam.device)
     weights = torch.zeros(n, n, dtype=lam.dtype, device=lam.device)
@@ -146,10 +155,9 @@ def inverse_pairing(index: torch.Tensor) -> torch.Tensor:
 @full_precision
 def soft_nt_xent(z_a: torch.Tensor, z_b: torch.Tensor, weights: torch.Tensor, temperature: float,
                  reduction: str = 'mean') -> torch.Tensor:
-    """NT-Xent with soft targets, NT-Xent(lam) of BSIM on SimCLR (Chu, Zhan, Zhang, "Beyond Single Instance
-    Multi-view Unsupervised Representation Learning", 2020, arXiv:2011.13356, sec. 3 and supp. Fig. 6); with
-    ``weights = I`` it is SimCLR's NT-Xent (Chen et al., "A Simple Framework for Contrastive Learning of Visual
-    Representations", 2020, arXiv:2002.05709).
+    """NT-Xent with soft targets, NT-Xent(lam) of BSIM on SimCLR (BSIM supplementary, sec. 3 and
+    Fig. 6); with ``weights = I`` it is SimCLR's NT-Xent (Chen et al., "A Simple Framework for Contrastive Learning
+    of Visual Representations", ICML 2020, arXiv:2002.05709).
 
     The 2N anchors ``z = [z_a; z_b]`` (N x D each, L2-normalised) have logits ``s = z z^T / t`` without the
     self-similarity, one softmax over the other 2N - 1 embeddings. Anchor ``a_k`` has the soft target
@@ -179,9 +187,8 @@ def soft_nt_xent(z_a: torch.Tensor, z_b: torch.Tensor, weights: torch.Tensor, te
 @full_precision
 def extra_anchor_nt_xent(z_m: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor, lam: torch.Tensor,
                          index: torch.Tensor, temperature: float, reduction: str = 'mean') -> torch.Tensor:
-    """Un-Mix on SimCLR: the mixtures' embeddings are extra anchors, the negatives unchanged (Shen et al.,
-    "Un-Mix: Rethinking Image Mixtures for Unsupervised Visual Representation Learning", AAAI 2022,
-    arXiv:2003.05438, Eq. 3 and 5). Mixture ``k = lam_k x_k + (1 - lam_k) x_index[k]`` has embedding
+    """Un-Mix on SimCLR: the mixtures' embeddings are extra anchors, the negatives unchanged (Un-Mix, Eq. 3
+    and 5). Mixture ``k = lam_k x_k + (1 - lam_k) x_index[k]`` has embedding
     ``z_m,k``; the clean views of image ``p`` have ``a_p``, ``b_p`` (all L2-normalised):
 
         L_k = lam_k l_k(k) + (1 - lam_k) l_k(index[k]),
@@ -203,8 +210,7 @@ def extra_anchor_nt_xent(z_m: torch.Tensor, z_a: torch.Tensor, z_b: torch.Tensor
 
 
 def eta_balanced(local: torch.Tensor, global_: torch.Tensor, eta: float) -> torch.Tensor:
-    """eta-balanced Mixer objective (004 sec. 3.1; spec sec. 5): ``L = l_local + eta * l_global``,
-    ``eta >= 0``."""
+    """eta-balanced Mixer objective (SAMix, sec. 3.1): ``L = l_local + eta * l_global``, ``eta >= 0``."""
     if not eta >= 0:
         raise ValueError(f'eta must be >= 0 (L = local + eta * global), got {eta}')
     return local + eta * global_
@@ -213,10 +219,9 @@ def eta_balanced(local: torch.Tensor, global_: torch.Tensor, eta: float) -> torc
 @full_precision
 def interpolated_cosine_loss(pred: torch.Tensor, z_i: torch.Tensor, z_j: torch.Tensor, lam: LamLike,
                              mode: str = 'byol', reduction: str = 'mean') -> torch.Tensor:
-    """BYOL / SimSiam-BSIM (000 sec. 3; spec sec. 3): target
-    ``z_bar = sg(normalize(lam z_i + (1 - lam) z_j))`` with ``z_i``, ``z_j`` L2-normalised first (spec
-    notation: ``z`` are normalised embeddings); ``byol``: ``2 - 2 cos(pred, z_bar)``; ``simsiam``:
-    ``-cos(pred, z_bar)``."""
+    """BYOL / SimSiam-BSIM (BSIM supplementary, sec. 3): target ``z_bar = sg(normalize(lam z_i + (1 - lam) z_j))`` with
+    ``z_i``, ``z_j`` L2-normalised first (a working choice, ``docs/methods.md#bsim-and-wbsim``: ``z`` are normalised
+    embeddings); ``byol``: ``2 - 2 cos(pred, z_bar)``; ``simsiam``: ``-cos(pred, z_bar)``."""
     if mode not in COSINE_MODES:
         raise ValueError(f'mode must be one of {COSINE_MODES}, got {mode!r}')
     lam = _lam_column(lam, pred)
@@ -230,8 +235,7 @@ def interpolated_cosine_loss(pred: torch.Tensor, z_i: torch.Tensor, z_j: torch.T
 def transposed_interpolated_cosine_loss(pred: torch.Tensor, mixed_target: torch.Tensor, lam: LamLike,
                                         index: torch.Tensor, mode: str = 'byol',
                                         reduction: str = 'mean') -> torch.Tensor:
-    """BSIM read from the clean anchor (Chu, Zhan, Zhang, "Beyond Single Instance Multi-view Unsupervised
-    Representation Learning", 2020, arXiv:2011.13356, sec. 3; the second half of its symmetrised BYOL /
+    """BSIM read from the clean anchor (BSIM supplementary, sec. 3; the second half of its symmetrised BYOL /
     SimSiam loss). Mixture ``k = lam_k x_k + (1 - lam_k) x_index[k]`` has target ``mixed_target[k]``; image
     ``i`` is in mixture ``i`` (weight ``w_i = lam_i``) and in mixture ``inv[i]`` (weight ``w'_i = 1 -
     lam_inv[i]``, :func:`inverse_pairing`), and its prediction regresses to both:
@@ -252,7 +256,7 @@ def transposed_interpolated_cosine_loss(pred: torch.Tensor, mixed_target: torch.
 
 @full_precision
 def label_smoothing_targets(labels: torch.Tensor, eps: float, num_classes: int) -> torch.Tensor:
-    """Bag of Freebies (002 sec. 3; spec sec. 7): ``q' = (1 - eps) q + eps / K``, ``0 <= eps < 1``; ``labels``
+    """Bag of Freebies (sec. 3.2, Eq. 3): ``q' = (1 - eps) q + eps / K``, ``0 <= eps < 1``; ``labels``
     are class indices [N] or target distributions N x K."""
     if not 0 <= eps < 1:
         raise ValueError(f'eps must lie in [0, 1) (label smoothing q\' = (1 - eps) q + eps / K), got {eps}')
@@ -263,7 +267,7 @@ def label_smoothing_targets(labels: torch.Tensor, eps: float, num_classes: int) 
 @full_precision
 def label_smoothing_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, eps: float,
                                   num_classes: Optional[int] = None, reduction: str = 'mean') -> torch.Tensor:
-    """CE against label-smoothed targets ``(1 - eps) q + eps / K`` (002 sec. 3; spec sec. 7);
+    """CE against label-smoothed targets ``(1 - eps) q + eps / K`` (Bag of Freebies, sec. 3.2, Eq. 3);
     ``K = num_classes`` or the number of logit columns."""
     if num_classes is not None and num_classes != logits.size(-1):
         raise ValueError(f'num_classes must equal the number of logit columns {logits.size(-1)}, '

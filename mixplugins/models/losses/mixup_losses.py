@@ -9,6 +9,9 @@ chooses (``mix_loss=dict(type=...)`` of the MoCo mixtures, ``loss_local`` / ``lo
 Mixer): each names the inputs it reads (``inputs``), so the algorithm calls any of them the same way
 (:meth:`MixtureLoss.for_pairing`), and :func:`build_mixture_loss` checks the config against the inputs the
 algorithm has.
+
+The papers are cited by their short names, as in :mod:`.functional` (full titles and arXiv ids there and in
+``docs/methods.md#papers``).
 """
 from typing import Callable, Sequence, Tuple
 
@@ -144,12 +147,12 @@ class LabelSmoothingCrossEntropyLoss(WeightedLoss):
 
 @MODELS.register_module()
 class EtaBalancedLoss(nn.Module):
-    """``loss_weight * (local + eta * global)`` (spec sec. 5); holds only ``eta``: the caller computes the two
+    """``loss_weight * (local + eta * global)`` (SAMix, sec. 3.1); holds only ``eta``: the caller computes the two
     terms with its own losses (e.g. :class:`PairwiseBCELoss` and :class:`MixupSoftCrossEntropyLoss`) and
     passes them to forward(local, global_).
 
     Args:
-        eta: weight of the global term, >= 0 (0.5 small data / SSL, 0.1 large supervised; 004 A.5.3).
+        eta: weight of the global term, >= 0 (0.5 small data / SSL, 0.1 large supervised; SAMix, A.5.3).
         loss_weight: multiplier of the sum.
     """
 

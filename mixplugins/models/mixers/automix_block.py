@@ -1,6 +1,8 @@
-"""AutoMix's original MixBlock, the baseline of Mix Block+ (spec ``methods.md`` section 4 item 7).
+"""AutoMix's original MixBlock, the baseline of Mix Block+ (``docs/methods.md#mixer``): Liu et al., "AutoMix:
+Unveiling the Power of Mixup for Stronger Classifiers", ECCV 2022, arXiv:2103.13027.
 
-As AMix ``001_3cc5f7e0294eb80a.txt`` sec. 3.2 describes it:
+As AMix ("Improving Discriminative Visual Representation Learning via Automatic Mixup", anonymous ICLR 2022
+submission, no arXiv id) describes it in sec. 3.2:
 
     z_i' = concat(z_i, lam),  z_j' = concat(z_j, 1 - lam)
     P = softmax((W_P z_i')^T (W_P z_j') / sqrt(d)),   C_i = W_Z z_i'  (linear 1x1 conv)

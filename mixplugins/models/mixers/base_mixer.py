@@ -1,8 +1,11 @@
 """Shared mask generator behind ``SAMixMixer`` (Mix Block+) and ``AutoMixBlock`` (AutoMix's MixBlock).
 
 Both predict a pixel-wise mixing mask ``s_i`` (the weight of ``x_i``) from stage-``l`` feature maps of a pair
-and the mixing ratio ``lam`` (spec ``methods.md`` section 4; AMix ``001_3cc5f7e0294eb80a.txt`` sec. 3.2; SAMix
-``004_efcde85b9ca00546.txt`` sec. 3.2 and A.2):
+and the mixing ratio ``lam`` (``docs/methods.md#mixer``; AMix: "Improving Discriminative Visual Representation
+Learning via Automatic Mixup", anonymous ICLR 2022 submission, no arXiv id, sec. 3.2; SAMix: Li et al., "Boosting
+Discriminative Visual Representation Learning with Scenario-Agnostic Mixup", 2021, arXiv:2111.15454, sec. 3.2 and
+A.2; AutoMix: Liu et al., "AutoMix: Unveiling the Power of Mixup for Stronger Classifiers", ECCV 2022,
+arXiv:2103.13027):
 
     s_i = U(sigmoid(P C(z_i')))        x_mix = s_i * x_i + (1 - s_i) * x_j
 
@@ -42,7 +45,7 @@ def upsampled_mask(logits: Tensor, out_size: Tuple[int, int], upsample: str) -> 
 def adjust_mask_mean(mask: Tensor, lam: Tensor) -> Tensor:
     """Rescale each mask so its mean is exactly ``lam`` while every value stays in [0, 1] (lambda adjusting).
 
-    With ``mu = mean(s)`` per sample (spec section 4 item 5; AMix sec. 3.2, whose ``mu/lam`` is a typo):
+    With ``mu = mean(s)`` per sample (Mix Block+ step 5; AMix, sec. 3.2, whose ``mu/lam`` is a typo):
     ``mu > lam``: ``s <- s * lam / mu``; ``mu < lam``: ``(1 - s) <- (1 - s) (1 - lam) / (1 - mu)``.
     Both maps are linear in ``s`` with a factor in [0, 1]: [0, 1] is preserved and the mean becomes ``lam``.
 
@@ -67,9 +70,9 @@ def adjust_mask_mean(mask: Tensor, lam: Tensor) -> Tensor:
 def mask_loss(mask: Tensor, lam: Tensor, eps: float, variance: bool = True) -> Tensor:
     """Per-sample mask loss ``L_mean + L_var`` (without the weight ``beta``; the algorithm applies it).
 
-    ``L_mean = max(|lam - mu| - eps, 0)`` with ``mu = mean(s)`` (AutoMix's margin loss, AMix sec. 3.2);
-    ``L_var = -mean((s - mu)^2)`` pushes masks towards 0/1 (spec section 4 item 6; SAMix A.2), left out
-    when ``variance=False`` (AutoMix's MixBlock, spec item 7).
+    ``L_mean = max(|lam - mu| - eps, 0)`` with ``mu = mean(s)`` (AutoMix's margin loss, AMix, sec. 3.2);
+    ``L_var = -mean((s - mu)^2)`` pushes masks towards 0/1 (Mix Block+ step 6; SAMix, A.2), left out
+    when ``variance=False`` (AutoMix's MixBlock; ``docs/methods.md#mixer``).
 
     Args:
         mask: N x 1 x H x W, the unadjusted upsampled mask.

@@ -1,6 +1,8 @@
-"""SAMix's Mixer = AMix's Mix Block+ (spec ``methods.md`` section 4 items 1-6).
+"""SAMix's Mixer = AMix's Mix Block+ (``docs/methods.md#mixer``, steps 1-6).
 
-AMix ``001_3cc5f7e0294eb80a.txt`` sec. 3.2 (Eq. 5) and SAMix ``004_efcde85b9ca00546.txt`` sec. 3.2, A.2:
+AMix ("Improving Discriminative Visual Representation Learning via Automatic Mixup", anonymous ICLR 2022
+submission, no arXiv id), sec. 3.2 (Eq. 5), and SAMix (Li et al., "Boosting Discriminative Visual Representation
+Learning with Scenario-Agnostic Mixup", 2021, arXiv:2111.15454), sec. 3.2, A.2:
 
     z_i' = (1 + g lam) z_i,  z_j' = (1 + g (1 - lam)) z_j,           g = clamp(gamma, 0, 1), gamma_0 = 0
     P = softmax((W_P z_c)^T (W_P z_c) / sqrt(d)),                     z_c = concat(z_i', z_j'), d = C/2

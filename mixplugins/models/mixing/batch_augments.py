@@ -1,6 +1,6 @@
 """Supervised batch augments (``BATCH_AUGMENTS``, mmpretrain's ``(inputs, scores) -> (inputs, scores)``) for
 the policies mmpretrain 1.2.0 lacks: FMix and SaliencyMix; :class:`PolicyBatchAugment` wraps any mixing
-policy.
+policy (``docs/methods.md#mixing-policies``).
 
 Scores are mixed with the corrected per-sample ``lam``: ``s_m = lam_i s_i + (1 - lam_i) s_pi(i)``. Pairing is
 a random permutation (as mmpretrain's Mixup / CutMix) and the draws use torch's global RNG.
@@ -33,8 +33,8 @@ class PolicyBatchAugment:
 
 @BATCH_AUGMENTS.register_module()
 class FMix(PolicyBatchAugment):
-    """FMix batch augment (Harris et al. 2020): ``alpha`` of Beta(alpha, alpha), ``decay_power`` of the
-    spectrum."""
+    """FMix batch augment (Harris et al., "FMix: Enhancing Mixed Sample Data Augmentation", 2020, arXiv:2002.12047;
+    ``docs/methods.md#mixing-policies``): ``alpha`` of Beta(alpha, alpha), ``decay_power`` of the spectrum."""
 
     def __init__(self, alpha: float = 1.0, decay_power: float = 3.0):
         super().__init__(dict(type='FMixPolicy', alpha=alpha, decay_power=decay_power, pairing='random'))
@@ -42,7 +42,9 @@ class FMix(PolicyBatchAugment):
 
 @BATCH_AUGMENTS.register_module()
 class SaliencyMix(PolicyBatchAugment):
-    """SaliencyMix batch augment (Uddin et al. 2021): ``alpha`` of Beta(alpha, alpha)."""
+    """SaliencyMix batch augment (Uddin et al., "SaliencyMix: A Saliency Guided Data Augmentation Strategy for Better
+    Regularization", ICLR 2021, arXiv:2006.01791; ``docs/methods.md#mixing-policies``): ``alpha`` of Beta(alpha,
+    alpha)."""
 
     def __init__(self, alpha: float = 1.0):
         super().__init__(dict(type='SaliencyMixPolicy', alpha=alpha, pairing='random'))

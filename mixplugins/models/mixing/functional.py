@@ -1,7 +1,15 @@
 """Functional core of sample mixing: pure tensor functions, device-agnostic, with an optional
 ``torch.Generator``.
 
-Conventions (spec ``methods.md`` sec. 1):
+The policies' papers: Mixup (Zhang et al., "mixup: Beyond Empirical Risk Minimization", ICLR 2018,
+arXiv:1710.09412); CutMix (Yun et al., "CutMix: Regularization Strategy to Train Strong Classifiers with
+Localizable Features", ICCV 2019, arXiv:1905.04899); ResizeMix (Qin et al., "ResizeMix: Mixing Data with Preserved
+Object Information and True Labels", 2020, arXiv:2012.11101); FMix (Harris et al., "FMix: Enhancing Mixed Sample
+Data Augmentation", 2020, arXiv:2002.12047); SaliencyMix (Uddin et al., "SaliencyMix: A Saliency Guided Data
+Augmentation Strategy for Better Regularization", ICLR 2021, arXiv:2006.01791); ManifoldMix (Verma et al.,
+"Manifold Mixup: Better Representations by Interpolating Hidden States", ICML 2019, arXiv:1806.05236).
+
+Conventions (``docs/methods.md#notation-and-conventions``):
 
 * ``index`` is the pairing: the partner of sample ``i`` is ``index[i]``.
 * ``lam`` is the weight of ``x_i``. A float (or a 0-d / one-element tensor) is one ``lam`` for the whole batch
@@ -97,7 +105,9 @@ def pair_indices(batch_size: int, mode: str = 'flip', generator: Optional[torch.
     """Pairing of a batch: ``flip`` gives ``pi(i) = N - 1 - i`` (an involution), ``random`` a random
     permutation.
 
-    Spec sec. 1 (notation); Un-Mix (003) and BSIM (000) use ``flip``.
+    ``docs/methods.md#notation-and-conventions``; Un-Mix (Shen et al., "Un-Mix: Rethinking Image Mixtures for
+    Unsupervised Visual Representation Learning", AAAI 2022, arXiv:2003.05438) and BSIM (Chu et al., "A Unified
+    Mixture-View Framework for Unsupervised Representation Learning", 2022, arXiv:2011.13356) use ``flip``.
     """
     if batch_size < 2:
         raise ValueError(f'batch_size must be >= 2 to pair samples for mixing (pairing mode {mode!r}), '
@@ -147,7 +157,7 @@ def _log_gamma(concentration: float, num: int, generator, device) -> torch.Tenso
 
 def sample_lambda(alpha: float, num: int = 1, generator: Optional[torch.Generator] = None,
                   device=None) -> torch.Tensor:
-    """``num`` draws of ``lam ~ Beta(alpha, alpha)`` (spec sec. 1) as float Tensor[num] on ``device``.
+    """``num`` draws of ``lam ~ Beta(alpha, alpha)`` as float Tensor[num] on ``device``.
 
     ``Beta(a, a) = X / (X + Y)`` with ``X, Y ~ Gamma(a, 1)`` independent, computed as
     ``sigmoid(log X - log Y)`` for numerical stability at small ``alpha``. The rejection sampling loops on
@@ -201,16 +211,16 @@ _full_precision_lerp = full_precision(torch.lerp)
 
 
 def mix_with_mask(x: torch.Tensor, mask: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """``mixed = mask * x + (1 - mask) * x[index]`` (spec sec. 4 item 4, the general form of every policy),
-    computed in one pass as ``lerp(x[index], x, mask)``, in at least float32 whatever the dtypes of ``x`` and
-    ``mask`` (a Mixer's mask comes out of autocast in fp16 / bf16), returned in ``x``'s dtype."""
+    """``mixed = mask * x + (1 - mask) * x[index]`` (``docs/methods.md#mixer`` step 4, the general form of every
+    policy), computed in one pass as ``lerp(x[index], x, mask)``, in at least float32 whatever the dtypes of ``x``
+    and ``mask`` (a Mixer's mask comes out of autocast in fp16 / bf16), returned in ``x``'s dtype."""
     return _full_precision_lerp(x[index], x, mask).to(x.dtype)
 
 
 def mixup(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
           generator: Optional[torch.Generator] = None) -> MixResult:
-    """Mixup (spec sec. 1): ``x_m = lam * x_i + (1 - lam) * x_pi(i)``; ``mask`` is ``lam`` broadcast over the
-    pixels (a view: nothing per pixel is stored).
+    """Mixup (Zhang et al., ICLR 2018, arXiv:1710.09412): ``x_m = lam * x_i + (1 - lam) * x_pi(i)``; ``mask`` is
+    ``lam`` broadcast over the pixels (a view: nothing per pixel is stored).
 
     ``generator`` is accepted so every policy function has the same call signature; Mixup draws nothing.
     """
@@ -221,7 +231,7 @@ def mixup(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
 
 
 def manifold_mix(features: torch.Tensor, lam: LamLike, index: torch.Tensor) -> MixResult:
-    """ManifoldMix (Verma et al. 2019; spec sec. 1): Mixup of hidden features ``h`` of any shape N x ...:
+    """ManifoldMix (Verma et al., ICML 2019, arXiv:1806.05236): Mixup of hidden features ``h`` of any shape N x ...:
     ``h_m = lam * h_i + (1 - lam) * h_pi(i)``. The mask has shape N x 1 x (spatial dims of ``h``)."""
     return mixup(features, lam, index)
 
@@ -234,7 +244,8 @@ def mix_scores(scores: torch.Tensor, lam: torch.Tensor, index: torch.Tensor) -> 
 
 
 def sample_stage(num_stages: int, generator: Optional[torch.Generator] = None) -> int:
-    """Uniform choice of the stage whose output ManifoldMix mixes (0 = the input image, spec sec. 1)."""
+    """Uniform choice of the stage whose output ManifoldMix mixes (0 = the input image;
+    ``docs/methods.md#mixing-policies``)."""
     if num_stages < 1:
         raise ValueError(f'num_stages must be >= 1 for ManifoldMix, got {num_stages}')
     return int(uniform(1, generator) * num_stages)
@@ -242,9 +253,9 @@ def sample_stage(num_stages: int, generator: Optional[torch.Generator] = None) -
 
 def _box_bounds(lam_n: torch.Tensor, height: int, width: int, centre_y: torch.Tensor,
                 centre_x: torch.Tensor):
-    """Rows ``[y1, y2)`` and columns ``[x1, x2)`` (LongTensor[N] each) of each sample's CutMix box (spec sec.
-    1): ``r = sqrt(1 - lam)``, ``cut_h = int(H r)``, ``cut_w = int(W r)``, box ``[cy - cut_h // 2, + cut_h)``
-    (same in x), clipped to the image."""
+    """Rows ``[y1, y2)`` and columns ``[x1, x2)`` (LongTensor[N] each) of each sample's CutMix box
+    (``docs/methods.md#mixing-policies``): ``r = sqrt(1 - lam)``, ``cut_h = int(H r)``, ``cut_w = int(W r)``, box
+    ``[cy - cut_h // 2, + cut_h)`` (same in x), clipped to the image."""
     ratio = torch.sqrt(1 - lam_n.double())
     cut_h = (height * ratio).long()
     cut_w = (width * ratio).long()
@@ -327,7 +338,7 @@ def _paste_box(x: torch.Tensor, index: torch.Tensor, box, patch: Optional[torch.
 
 def cutmix(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
            generator: Optional[torch.Generator] = None) -> MixResult:
-    """CutMix (Yun et al. 2019; spec sec. 1): a box with side ratio ``sqrt(1 - lam)``, centre uniform,
+    """CutMix (Yun et al., ICCV 2019, arXiv:1905.04899): a box with side ratio ``sqrt(1 - lam)``, centre uniform,
     clipped, is pasted from ``x_pi(i)``; ``lam <- 1 - box_area / (H W)``.
 
     A batch ``lam`` gives one box for the batch, pasted (:func:`_paste_box`); its corners are computed where
@@ -377,9 +388,9 @@ def saliency_peak(x: torch.Tensor, size: int = 64):
 
 def saliencymix(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
                 generator: Optional[torch.Generator] = None) -> MixResult:
-    """SaliencyMix (Uddin et al., ICLR 2021): the CutMix box (side ratio ``sqrt(1 - lam)``) is centred at the
-    most salient pixel of the partner ``x_pi(i)`` (spectral-residual saliency), pasted from the partner at the
-    same place; ``lam <- 1 - box_area / (H W)``. Each sample uses its own partner's saliency peak (the
+    """SaliencyMix (Uddin et al., ICLR 2021, arXiv:2006.01791): the CutMix box (side ratio ``sqrt(1 - lam)``) is
+    centred at the most salient pixel of the partner ``x_pi(i)`` (spectral-residual saliency), pasted from the
+    partner at the same place; ``lam <- 1 - box_area / (H W)``. Each sample uses its own partner's saliency peak (the
     original code uses the peak of one partner for the whole batch). ``generator`` is accepted for the common
     signature; nothing is drawn.
     """
@@ -391,7 +402,7 @@ def saliencymix(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
 
 def resizemix(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
               generator: Optional[torch.Generator] = None, interpolation: str = 'bilinear') -> MixResult:
-    """ResizeMix (Qin et al. 2020; spec sec. 1): the whole partner ``x_pi(i)`` is resized into a box of side
+    """ResizeMix (Qin et al. 2020, arXiv:2012.11101): the whole partner ``x_pi(i)`` is resized into a box of side
     ratio ``tau = sqrt(1 - lam)`` (``box_h = int(H tau)``, ``box_w = int(W tau)``) placed uniformly inside the
     image; ``lam <- 1 - box_area / (H W)``. The policy draws ``tau ~ U(0.1, 0.8)``; this function takes
     ``lam`` so every policy shares one signature.
@@ -429,9 +440,9 @@ def resizemix(x: torch.Tensor, lam: LamLike, index: torch.Tensor,
 
 def fourier_grey_image(height: int, width: int, num: int, decay_power: float = 3.0,
                        generator: Optional[torch.Generator] = None, device=None) -> torch.Tensor:
-    """Low-frequency grey images (FMix, Harris et al. 2020, sec. 3): complex Gaussian spectrum scaled by
-    ``1 / max(f, 1 / max(H, W))^decay_power`` (``f`` the frequency magnitude), inverse real FFT;
-    returns num x H x W."""
+    """Low-frequency grey images (FMix, Harris et al. 2020, arXiv:2002.12047, sec. 3): complex Gaussian spectrum
+    scaled by ``1 / max(f, 1 / max(H, W))^decay_power`` (``f`` the frequency magnitude), inverse real FFT; returns
+    num x H x W."""
     fy = torch.fft.fftfreq(height, device=device)[:, None]
     fx = torch.fft.rfftfreq(width, device=device)[None, :]
     freq = torch.sqrt(fy ** 2 + fx ** 2)
@@ -443,7 +454,7 @@ def fourier_grey_image(height: int, width: int, num: int, decay_power: float = 3
 
 def fmix(x: torch.Tensor, lam: LamLike, index: torch.Tensor, decay_power: float = 3.0,
          generator: Optional[torch.Generator] = None) -> MixResult:
-    """FMix (Harris et al. 2020, sec. 3): binarise a low-frequency grey image so that its top
+    """FMix (Harris et al. 2020, arXiv:2002.12047, sec. 3): binarise a low-frequency grey image so that its top
     ``round(lam * H W)`` pixels are 1 (kept from ``x_i``) and the rest 0 (from ``x_pi(i)``); hence
     ``lam <- round(lam H W) / (H W)``, the exact mask mean. A batch ``lam`` gives one mask for the batch."""
     n, _, h, w = x.shape

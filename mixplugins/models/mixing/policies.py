@@ -1,8 +1,9 @@
 """Registered mixing policies (``MODELS``): thin modules over :mod:`.functional` with one interface.
 
-``policy(x, generator=None, index=None, lam=None) -> MixResult``: draws the pairing (``pairing``) and
-``lam ~ Beta(alpha, alpha)`` (one per batch, or one per sample with ``per_sample_lam=True``) unless ``index``
-/ ``lam`` are given, mixes, and returns the corrected per-sample ``lam`` (spec ``methods.md`` sec. 1).
+``policy(x, generator=None, index=None, lam=None) -> MixResult``: draws the pairing (``pairing``) and ``lam ~
+Beta(alpha, alpha)`` (one per batch, or one per sample with ``per_sample_lam=True``) unless ``index`` / ``lam`` are
+given, mixes, and returns the corrected per-sample ``lam`` (``docs/methods.md#notation-and-conventions``; each policy's
+paper, title and arXiv id, is cited in :mod:`.functional` and ``docs/methods.md#papers``).
 """
 from typing import Callable, List, Optional, Sequence, Union
 
@@ -59,25 +60,30 @@ class BaseMixPolicy(nn.Module):
 
 @MODELS.register_module()
 class MixupPolicy(BaseMixPolicy):
-    """Mixup: ``x_m = lam x_i + (1 - lam) x_pi(i)`` (spec sec. 1)."""
+    """Mixup (Zhang et al., "mixup: Beyond Empirical Risk Minimization", ICLR 2018, arXiv:1710.09412):
+    ``x_m = lam x_i + (1 - lam) x_pi(i)``."""
     mix_fn = staticmethod(MF.mixup)
 
 
 @MODELS.register_module()
 class CutMixPolicy(BaseMixPolicy):
-    """CutMix: partner box of side ratio ``sqrt(1 - lam)``, ``lam <- 1 - box_area / (H W)`` (spec sec. 1)."""
+    """CutMix (Yun et al., "CutMix: Regularization Strategy to Train Strong Classifiers with Localizable Features",
+    ICCV 2019, arXiv:1905.04899): partner box of side ratio ``sqrt(1 - lam)``, ``lam <- 1 - box_area / (H W)``."""
     mix_fn = staticmethod(MF.cutmix)
 
 
 @MODELS.register_module()
 class SaliencyMixPolicy(BaseMixPolicy):
-    """SaliencyMix: CutMix box centred at the partner's spectral-residual saliency peak (spec sec. 1)."""
+    """SaliencyMix (Uddin et al., "SaliencyMix: A Saliency Guided Data Augmentation Strategy for Better
+    Regularization", ICLR 2021, arXiv:2006.01791): CutMix box centred at the partner's spectral-residual saliency
+    peak."""
     mix_fn = staticmethod(MF.saliencymix)
 
 
 @MODELS.register_module()
 class FMixPolicy(BaseMixPolicy):
-    """FMix: binarised low-frequency Fourier mask with mean ``round(lam H W) / (H W)`` (spec sec. 1).
+    """FMix (Harris et al., "FMix: Enhancing Mixed Sample Data Augmentation", 2020, arXiv:2002.12047): binarised
+    low-frequency Fourier mask with mean ``round(lam H W) / (H W)``.
 
     Args:
         decay_power: spectral decay power of the grey image (FMix default 3).
@@ -96,7 +102,8 @@ class FMixPolicy(BaseMixPolicy):
 
 @MODELS.register_module()
 class ResizeMixPolicy(BaseMixPolicy):
-    """ResizeMix: the partner resized into a box of side ratio ``tau`` (spec sec. 1).
+    """ResizeMix (Qin et al., "ResizeMix: Mixing Data with Preserved Object Information and True Labels", 2020,
+    arXiv:2012.11101): the partner resized into a box of side ratio ``tau``.
 
     ``tau = scale[0] + (scale[1] - scale[0]) * Beta(alpha, alpha)``: with ``alpha = 1`` this is the paper's
     ``tau ~ U(0.1, 0.8)`` (mmpretrain's ResizeMix draws the same way). The functional takes
@@ -145,7 +152,7 @@ def build_mix_policy(cfg: Union[dict, BaseMixPolicy]) -> BaseMixPolicy:
 @MODELS.register_module()
 class RandomChoicePolicy(BaseMixPolicy):
     """Draw one policy per call: policy ``k`` with probability ``probs[k]`` (Un-Mix's ``P``:
-    ``policies=[Mixup, CutMix], probs=[P, 1 - P]``, spec sec. 2).
+    ``policies=[Mixup, CutMix], probs=[P, 1 - P]``, ``docs/methods.md#un-mix``).
 
     ``probs`` must lie in [0, 1] and sum to at most 1; the remainder ``1 - sum(probs)`` is the probability of
     NOT mixing (as in mmpretrain's ``RandomBatchAugment``): the batch is returned unchanged with ``lam = 1``

@@ -1,7 +1,8 @@
 """SAMix^P: a Mixer trained once (with the encoder that feeds it), then used frozen as a mixing policy.
 
-SAMix ``004_efcde85b9ca00546.txt`` sec. 3.2 ("pre-trained pipeline"), spec ``methods.md`` section 6: the
-pre-trained Mixer only generates masks -- no Mixer loss, no backward through it, its parameters never change:
+SAMix (Li et al., "Boosting Discriminative Visual Representation Learning with Scenario-Agnostic Mixup", 2021,
+arXiv:2111.15454, sec. 3.2, "pre-trained pipeline"; ``docs/methods.md#pre-trained-mixer-samixp``): the pre-trained
+Mixer only generates masks -- no Mixer loss, no backward through it, its parameters never change:
 
     s_i = Mixer(f^l(x)_i, f^l(x)_pi(i), lam),   x_m = s_i x_i + (1 - s_i) x_pi(i)
 

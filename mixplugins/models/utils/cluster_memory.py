@@ -1,7 +1,8 @@
 """ODC-style online clustering of a feature memory over the whole data set, for the pseudo labels of SAMix-C.
 
-Online Deep Clustering (Zhan et al. 2020, ref. [21] of SAMix ``004_efcde85b9ca00546.txt``; used by SAMix-C and
-AMix-C, spec ``methods.md`` section 6): every sample of the data set has a slot in a memory of L2-normalised
+Online Deep Clustering (Zhan et al. 2020, arXiv:2006.10645, ref. [21] of SAMix: Li et al., "Boosting Discriminative
+Visual Representation Learning with Scenario-Agnostic Mixup", 2021, arXiv:2111.15454; used by SAMix-C and AMix-C,
+``docs/methods.md#samix-i-and-samix-c``): every sample of the data set has a slot in a memory of L2-normalised
 features and a cluster label in [0, C).
 
 - Before training, :meth:`ClusterMemory.init_features` stores the features of the whole data set (one no-grad

@@ -1,4 +1,4 @@
-"""Stage features of ResNet-family backbones (the Mixer's input, spec ``methods.md`` section 4)."""
+"""Stage features of ResNet-family backbones (the Mixer's input, ``docs/methods.md#mixer``)."""
 from torch import Tensor
 
 

@@ -1,5 +1,6 @@
-# Linear classification on a small data set (CIFAR-10, spec sec. 8: "lr 0.1 (small sets)"): frozen CIFAR
-# ResNet-18 (stem and all 4 stages), global average pooling, one linear layer; SGD momentum 0.9, lr 0.1,
+# Linear classification on a small data set (CIFAR-10; lr 0.1 on small data sets,
+# docs/methods.md#transfer-and-evaluation-protocol): frozen CIFAR ResNet-18 (stem and all 4 stages), global
+# average pooling, one linear layer; SGD momentum 0.9, lr 0.1,
 # weight decay 0, batch 256, 100 epochs, lr x0.1 at epochs 60 and 80 (mmpretrain's step schedule).
 # Backbone weights: as in ../imagenet/resnet50_linear-8xb32-steplr-100e_in1k.py (docs/evaluation.md).
 _base_ = [

@@ -1,8 +1,8 @@
-# Linear classification on non-ImageNet data as in Un-Mix (003 appendix A, "Evaluation Protocol on
-# Non-ImageNet", following Ermolov et al. 2020): frozen backbone, 500 epochs of Adam without data
-# augmentation,
-# weight decay 5e-6, lr decayed exponentially from 1e-2 to 1e-6: lr_t = 1e-2 * gamma^t with
-# gamma = (1e-6 / 1e-2)^(1 / 500) = 10^(-4/500) per epoch.
+# Linear classification on non-ImageNet data as in Un-Mix (Shen et al., "Un-Mix: Rethinking Image Mixtures for
+# Unsupervised Visual Representation Learning", AAAI 2022, arXiv:2003.05438, appendix A, "Evaluation Protocol on
+# Non-ImageNet", following Ermolov et al., "Whitening for Self-Supervised Representation Learning", ICML 2021,
+# arXiv:2007.06346): frozen backbone, 500 epochs of Adam without data augmentation, weight decay 5e-6, lr decayed
+# exponentially from 1e-2 to 1e-6: lr_t = 1e-2 * gamma^t with gamma = (1e-6 / 1e-2)^(1 / 500) = 10^(-4/500) per epoch.
 _base_ = './resnet18-cifar_linear-1xb256-steplr-100e_cifar10.py'
 
 max_epochs = 500

@@ -1,12 +1,12 @@
-# Linear classification on the embedded digits (CPU-sized; used by tools/make_results.py): the small-data
-# protocol (spec sec. 8) shortened to 5 epochs (the frozen forward passes cost as much as a short pretraining run;
-# tools/make_results.py runs this probe for every row) — frozen CIFAR ResNet-18 (the demo's MoCo v2 backbone; stem
-# and all 4 stages, BN in eval mode), global average pooling, one linear layer; SGD momentum 0.9, lr 0.1,
-# weight decay 0, batch 64, lr x0.1 at 60% and 80% of training (epochs 3 and 4), top-1 on the 359 val digits.
-# The pooled features are standardised by a parameter-free BatchNorm before the linear layer (MAE's
-# linear-probe neck, mmpretrain's ClsBatchNormNeck): still a linear classifier of the frozen features, but one
-# lr fits every method (pooled features of different pretrainings differ in scale by orders of magnitude;
-# MoCo's lr 30 on ImageNet is the same issue).
+# Linear classification on the embedded digits (CPU-sized; used by tools/make_results.py): the small-data protocol
+# (docs/methods.md#transfer-and-evaluation-protocol) shortened to 5 epochs (the frozen forward passes cost as much as
+# a short pretraining run; tools/make_results.py runs this probe for every row) — frozen CIFAR ResNet-18 (the demo's
+# MoCo v2 backbone; stem and all 4 stages, BN in eval mode), global average pooling, one linear layer; SGD momentum
+# 0.9, lr 0.1, weight decay 0, batch 64, lr x0.1 at 60% and 80% of training (epochs 3 and 4), top-1 on the 359 val
+# digits. The pooled features are standardised by a parameter-free BatchNorm before the linear layer (MAE's
+# linear-probe neck, mmpretrain's ClsBatchNormNeck): still a linear classifier of the frozen features, but one lr fits
+# every method (pooled features of different pretrainings differ in scale by orders of magnitude; MoCo's lr 30 on
+# ImageNet is the same issue).
 # Backbone weights: as in ../imagenet/resnet50_linear-8xb32-steplr-100e_in1k.py (docs/evaluation.md), e.g.
 #   python tools/train.py THIS_FILE --cfg-options \
 #       model.backbone.init_cfg.checkpoint=work_dirs/demo/epoch_8.pth

@@ -1,7 +1,9 @@
-# Semi-supervised ImageNet-1k classification (000 sec. 3.2): fine-tune the whole pretrained ResNet-50 and a
-# new linear head on the 10% label split; SGD momentum 0.9, lr 0.01, batch 256 (8 x 32), 20 epochs, lr x0.2 at
-# epochs 12 and 16. Weight decay 5e-4 (not stated in the paper; the value of OpenSelfSup's semi-supervised
-# benchmark that the paper follows). Validation on the full ImageNet val set.
+# Semi-supervised ImageNet-1k classification (BSIM: Chu et al., "A Unified Mixture-View Framework for Unsupervised
+# Representation Learning", 2022, arXiv:2011.13356, supplementary sec. 3.2;
+# docs/methods.md#transfer-and-evaluation-protocol): fine-tune the whole pretrained ResNet-50 and a new linear head on
+# the 10% label split; SGD momentum 0.9, lr 0.01, batch 256 (8 x 32), 20 epochs, lr x0.2 at epochs 12 and 16. Weight
+# decay 5e-4 (not stated in the paper; the value of OpenSelfSup's semi-supervised benchmark that the paper follows).
+# Validation on the full ImageNet val set.
 #
 # Label split: an mmpretrain annotation file, one labelled image per line, "<path under train/> <class
 # index>", e.g. "n01440764/n01440764_10026.JPEG 0" (format and how to make it from the SimCLR split lists:

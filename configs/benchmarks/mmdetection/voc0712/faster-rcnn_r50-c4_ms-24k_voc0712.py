@@ -1,7 +1,8 @@
-# Faster R-CNN R50-C4 transfer benchmark on PASCAL VOC (000_9be933358e97b3b9.txt sec. 3.3; spec
-# methods.md sec. 8): fine-tune on VOC07+12 trainval for 24k iterations (batch 16 = 8 GPUs x 2, lr 0.02,
-# decay x0.1 at 18k and 22k, 100-iteration linear warmup), multi-scale training (shorter side 480..800
-# step 32, longer side <= 1333), test on VOC2007 test at shorter side 800.
+# Faster R-CNN R50-C4 transfer benchmark on PASCAL VOC (BSIM: Chu et al., "A Unified Mixture-View Framework for
+# Unsupervised Representation Learning", 2022, arXiv:2011.13356, supplementary sec. 3.3;
+# docs/methods.md#transfer-and-evaluation-protocol): fine-tune on VOC07+12 trainval for 24k iterations (batch 16 = 8
+# GPUs x 2, lr 0.02, decay x0.1 at 18k and 22k, 100-iteration linear warmup), multi-scale training (shorter side
+# 480..800 step 32, longer side <= 1333), test on VOC2007 test at shorter side 800.
 # Model: ../_base_/models/faster-rcnn_r50-c4.py (SyncBN -- CPU / single-process runs override norm_cfg to
 # BN --, PyTorch normalisation, backbone + shared head from `pretrained`).
 #

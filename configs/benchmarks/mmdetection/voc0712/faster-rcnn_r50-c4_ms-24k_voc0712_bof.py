@@ -1,6 +1,7 @@
 # The VOC Faster R-CNN R50-C4 transfer benchmark (./faster-rcnn_r50-c4_ms-24k_voc0712.py: SyncBN, PyTorch
-# normalisation, backbone + shared head from `pretrained`, multi-scale 480..800, 24k iterations) with the
-# Bag of Freebies options (002_74282626285b4c29.txt sec. 3; spec methods.md sec. 7):
+# normalisation, backbone + shared head from `pretrained`, multi-scale 480..800, 24k iterations) with the Bag of
+# Freebies options (Zhang et al., "Bag of Freebies for Training Object Detection Neural Networks", 2019,
+# arXiv:1902.04103, sec. 3; docs/methods.md#bag-of-freebies):
 # - visually coherent mixup (VisuallyCoherentMixUp, lam ~ Beta(1.5, 1.5), both images at the top left of a
 #   max(h) x max(w) canvas) in mmdet's MultiImageMixDataset, before the multi-scale resize and flip;
 #   per-object loss weights lam / 1 - lam in gt_instances.weights (PackDetInputsWithWeights), used by the
@@ -10,7 +11,7 @@
 #   over VOC07+12 trainval at batch 16);
 # - label smoothing eps = 0.1 in the RoI classification (softmax over 20 classes + background, K = 21);
 # - cosine learning-rate decay to 0 over the iterations after the base's 100-iteration linear warmup (the
-#   cosine begins where the warmup ends, 002 sec. 3.4 and GluonCV; instead of the steps at 18k / 22k).
+#   cosine begins where the warmup ends, Bag of Freebies sec. 3.4 and GluonCV; instead of the steps at 18k / 22k).
 # Train / test exactly as the base config (same --cfg-options for the pretrained checkpoint).
 _base_ = './faster-rcnn_r50-c4_ms-24k_voc0712.py'
 

@@ -1,11 +1,12 @@
 """Extract frozen, pooled backbone features of a VOC-format folder for the VOC07 SVM benchmarks.
 
-The backbone is ``model.backbone`` of CONFIG (any mmpretrain / mixplugins config, e.g. a linear-probe config)
-loaded strictly from CHECKPOINT (a full mixplugins checkpoint with ``--prefix backbone.``, the default, or an
-extracted backbone with ``--prefix None``). For each image (RGB, shorter side resized to ``--resize``, centre
-crop ``--crop``, normalised with the config's data_preprocessor mean/std) the output of each ``--layers``
-stage (res2..res5 = ResNet stages 1..4; the paper uses res4, 000 sec. 3.2) is average-pooled to
-``--pool-size`` x ``--pool-size`` and flattened.
+The backbone is ``model.backbone`` of CONFIG (any mmpretrain / mixplugins config, e.g. a linear-probe config) loaded
+strictly from CHECKPOINT (a full mixplugins checkpoint with ``--prefix backbone.``, the default, or an extracted
+backbone with ``--prefix None``). For each image (RGB, shorter side resized to ``--resize``, centre crop ``--crop``,
+normalised with the config's data_preprocessor mean/std) the output of each ``--layers`` stage (res2..res5 = ResNet
+stages 1..4; the paper uses res4: BSIM, Chu et al., "A Unified Mixture-View Framework for Unsupervised Representation
+Learning", 2022, arXiv:2011.13356, supplementary sec. 3.2) is average-pooled to ``--pool-size`` x ``--pool-size`` and
+flattened.
 
 Writes to WORK_DIR: ``<split>_<layer>.npy`` (N x D float32), ``<split>_labels.npy`` (N x C in {1, 0, -1}, see
 voc_data.py) and ``meta.json`` (classes, settings).

@@ -1,4 +1,6 @@
-"""VOC07 SVM and low-shot SVM classification on features written by extract_features.py (000 sec. 3.2).
+"""VOC07 SVM and low-shot SVM classification on features written by extract_features.py (BSIM: Chu et al., "A Unified
+Mixture-View Framework for Unsupervised Representation Learning", 2022, arXiv:2011.13356, supplementary sec. 3.2;
+``docs/methods.md#transfer-and-evaluation-protocol``).
 
 Trains per-class linear SVMs on ``trainval`` features (all images, and N positives per class for each
 ``--shots`` N) and reports the test mAP as mean +- std over ``--trials`` independent trials (default 3).

@@ -1,5 +1,7 @@
-"""Per-class linear SVMs on frozen features, scored by average precision (VOC07 SVM and low-shot SVM,
-000 sec. 3.2; hyper-parameters of FAIR's self-supervision benchmark, which the paper follows).
+"""Per-class linear SVMs on frozen features, scored by average precision (VOC07 SVM and low-shot SVM, BSIM: Chu et
+al., "A Unified Mixture-View Framework for Unsupervised Representation Learning", 2022, arXiv:2011.13356,
+supplementary sec. 3.2; hyper-parameters of FAIR's self-supervision benchmark, which the paper follows: Goyal et al.,
+"Scaling and Benchmarking Self-Supervised Visual Representation Learning", ICCV 2019, arXiv:1905.01235).
 
 For each class c a binary ``LinearSVC`` (L2 penalty, squared hinge loss, positive class weight 2, negative 1)
 is trained on L2-normalised features, positives = label 1, negatives = label 0 (difficult-only images, label

@@ -3,9 +3,9 @@
 Layout (any VOC-format folder, e.g. ``VOCdevkit/VOC2007``): ``ImageSets/Main/<split>.txt`` (one image id per
 line), ``Annotations/<id>.xml`` (``<object><name>`` and ``<difficult>``), ``JPEGImages/<id>.jpg``.
 
-Label of image i for class c (the VOC classification convention, 000 sec. 3.2 "Linear SVM classification on
-VOC2007"): ``1`` if a non-difficult object of c is in the image, ``-1`` if only difficult objects of c are,
-``0`` if none. Images with ``-1`` are left out of both the SVM training and the AP of class c.
+Label of image i for class c (the VOC classification convention, BSIM supplementary sec. 3.2 "Linear SVM
+classification on VOC2007"): ``1`` if a non-difficult object of c is in the image, ``-1`` if only difficult objects
+of c are, ``0`` if none. Images with ``-1`` are left out of both the SVM training and the AP of class c.
 """
 import os.path as osp
 import xml.etree.ElementTree as ET

@@ -1,5 +1,6 @@
-# Faster R-CNN R50-C4 for transferring a self-supervised / supervised ResNet-50 (MoCo's Detectron2
-# protocol, 000_9be933358e97b3b9.txt sec. 3.3; spec methods.md sec. 8), on mmdet's caffe C4 model base:
+# Faster R-CNN R50-C4 for transferring a self-supervised / supervised ResNet-50 (MoCo's Detectron2 protocol; BSIM: Chu
+# et al., "A Unified Mixture-View Framework for Unsupervised Representation Learning", 2022, arXiv:2011.13356,
+# supplementary sec. 3.3; docs/methods.md#transfer-and-evaluation-protocol), on mmdet's caffe C4 model base:
 # - SyncBN in the backbone and in the shared head, all stages trainable (frozen_stages=-1,
 #   norm_eval=False). SyncBN needs a torch.distributed process group: single-process / CPU runs override
 #   model.backbone.norm_cfg and model.roi_head.shared_head.norm_cfg to dict(type='BN', requires_grad=True);
