@@ -68,7 +68,6 @@ The policies against their peers (the Issue-12 figure)::
         --doc docs/benchmarks.md --section peers
 """
 import argparse
-import ast
 import json
 import os
 import platform
@@ -90,32 +89,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from mixplugins.utils.literals import parse_module_cfgs  # noqa: E402
+
+
 # ------------------------------------------------------------------------------------------ config strings
-def _literal(node: ast.AST):
-    """Literal value of an AST node: constants, lists, tuples, dicts and ``dict(key=value, ...)`` calls."""
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return -_literal(node.operand)
-    if isinstance(node, (ast.List, ast.Tuple)):
-        values = [_literal(v) for v in node.elts]
-        return values if isinstance(node, ast.List) else tuple(values)
-    if isinstance(node, ast.Dict):
-        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values)}
-    is_dict_call = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == 'dict'
-    if is_dict_call and not node.args:
-        return {kw.arg: _literal(kw.value) for kw in node.keywords}
-    raise ValueError(f'unsupported expression in a module config: {ast.dump(node)}')
-
-
-def parse_module_cfg(text: str) -> dict:
-    """``"dict(type='CutMixPolicy', alpha=1.0)"``, ``"{'type': ...}"`` or a bare type name -> config dict."""
-    if re.fullmatch(r'[A-Za-z_][A-Za-z0-9_]*', text.strip()):
-        return dict(type=text.strip())
-    cfg = _literal(ast.parse(text.strip(), mode='eval').body)
-    if not isinstance(cfg, dict) or 'type' not in cfg:
-        raise ValueError(f'a module config must be a dict with a "type" key, got {text!r}')
-    return cfg
+def parse_module_cfg(text: str, key: str = 'module config') -> dict:
+    """One module config given as text (:func:`mixplugins.utils.literals.parse_module_cfgs`), for option ``key``."""
+    cfgs = parse_module_cfgs(text, key)
+    if len(cfgs) != 1:
+        raise ValueError(f'{key} takes one dict(type=...), got {len(cfgs)}: {text!r}')
+    return cfgs[0]
 
 
 def cfg_label(cfg: dict) -> str:
@@ -630,14 +613,14 @@ def build_specs(args, notes: Optional[List[str]] = None) -> List[dict]:
         specs.append(dict(kind='config', config=config, options=options_parser.parse_args(options).options,
                           name=f"{config} {' '.join(options)}"))
     for text in args.policy:
-        cfg = parse_module_cfg(text)
+        cfg = parse_module_cfg(text, '--policy')
         specs.append(dict(kind='policy', cfg=cfg, name=cfg_label(cfg)))
         if args.peers:
             peers = peer_specs(cfg, notes)
             specs[-1]['compare_with'] = [peer['name'] for peer in peers]
             specs += peers
     for text in args.mixer:
-        cfg = parse_module_cfg(text)
+        cfg = parse_module_cfg(text, '--mixer')
         specs.append(dict(kind='mixer', cfg=cfg, feat_shape=list(args.feat_shape),
                           name=f"{cfg_label(cfg)} on {'x'.join(map(str, args.feat_shape))}"))
     for spec in specs:
