@@ -17,15 +17,13 @@ cross-entropies, built on :func:`soft_target_cross_entropy`. Every loss runs in 
 off (:func:`~mixplugins.models.utils.full_precision`): under mixed precision its fp16 / bf16 inputs are upcast,
 so the log-softmax, the soft targets and the lam weights never see a low-precision rounding.
 """
-from typing import Optional, Union
+from typing import Optional
 
 import torch
 import torch.nn.functional as F
 
-from ..mixing.functional import full_like_lam
+from ..mixing.functional import LamLike, full_like_lam
 from ..utils.precision import full_precision
-
-LamLike = Union[float, torch.Tensor]
 
 REDUCTIONS = ('mean', 'sum', 'none')
 COSINE_MODES = ('byol', 'simsiam')
