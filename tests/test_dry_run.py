@@ -225,3 +225,17 @@ def test_synthetic_dataset_errors():
         SyntheticDataset(num_samples=1, num_instances=2)
     with pytest.raises(ValueError, match='min_box_size=32 does not fit'):
         SyntheticDataset(num_samples=1, img_shape=(16, 16), num_classes=2, num_instances=1)
+
+
+def test_late_schedulers_are_left_out_and_clustering_fits_the_synthetic_data():
+    from mmengine.config import Config
+    cfg = Config(dict(model=dict(clustering=dict(num_samples=1281167, num_clusters=200)),
+                      param_scheduler=[dict(type='LinearLR', begin=0, end=500),
+                                       dict(type='CosineAnnealingLR', begin=500)]))
+    assert dry_run.drop_late_schedulers(cfg, 2) == [
+        'param_scheduler CosineAnnealingLR begins at 500, after the 2 dry-run steps: left out']
+    assert [s['type'] for s in cfg.param_scheduler] == ['LinearLR']
+    assert dry_run.drop_late_schedulers(cfg, 2) == []
+    assert dry_run.fit_clustering(cfg, 4) == [
+        'model.clustering num_samples, num_clusters (1281167, 200) -> (4, 4) (the synthetic data set)']
+    assert dry_run.fit_clustering(Config(dict(model=dict(type='MoCo'))), 4) == []

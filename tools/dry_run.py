@@ -27,6 +27,8 @@ and custom hooks, train loop type, sampler, collate function and the train pipel
   ``C4PretrainedCheckHook`` run on these files;
 * the work dir is a temporary directory (removed afterwards) unless ``--work-dir``; the logger prints every
   iteration; the checkpoint hook saves once, at the end (``--no-checkpoint``: no checkpoint hook);
+* param schedulers that begin at or after the last dry-run step are left out (they would not act yet, and MMEngine
+  refuses one that begins past the loop's end), and SAMix-C's cluster memory is sized to the synthetic data set;
 * ``--amp``: as ``tools/train.py --amp`` (:func:`mixplugins.engine.use_amp`): mmengine's ``AmpOptimWrapper`` (fp16,
   dynamic loss scale) on CUDA, ``BF16AmpOptimWrapper`` (bf16 autocast) on the CPU.
 
@@ -272,6 +274,35 @@ def random_pretrained_weights(cfg, directory: str) -> List[str]:
             f'{files[path]}' for path in sorted(files)]
 
 
+def drop_late_schedulers(cfg, iters: int) -> List[str]:
+    """Remove the param schedulers that begin at or after the dry run's last step (``iters`` iterations, or
+    ``iters`` one-iteration epochs): they would not act yet, and MMEngine refuses a scheduler whose ``begin`` is
+    past the end of the loop (e.g. a cosine that begins after a 500-iteration warm-up)."""
+    schedulers = cfg.get('param_scheduler')
+    if not schedulers:
+        return []
+    listed = schedulers if isinstance(schedulers, list) else [schedulers]
+    late = [s for s in listed if s.get('begin', 0) >= iters]
+    if not late:
+        return []
+    cfg.param_scheduler = [s for s in listed if s not in late]
+    return [f"param_scheduler {s['type']} begins at {s['begin']}, after the {iters} dry-run steps: left out"
+            for s in late]
+
+
+def fit_clustering(cfg, num_samples: int) -> List[str]:
+    """SAMix-C's cluster memory (``model.clustering``) sized to the synthetic data set: ``num_samples`` slots
+    and at most that many clusters, since its initial k-means needs at least ``num_clusters`` samples."""
+    clustering = cfg.model.get('clustering')
+    if not clustering:
+        return []
+    before = (clustering.get('num_samples'), clustering.get('num_clusters'))
+    clustering.num_samples = num_samples
+    clustering.num_clusters = min(clustering.get('num_clusters', num_samples), num_samples)
+    return [f'model.clustering num_samples, num_clusters {before} -> {(num_samples, clustering.num_clusters)} '
+            f'(the synthetic data set)']
+
+
 def dry_run_config(cfg, args, work_dir: str, rank: int, world_size: int, device: str) -> List[str]:
     """Apply the dry-run changes of the module docstring to ``cfg`` in place; returns notes on what was
     replaced."""
@@ -301,6 +332,8 @@ def dry_run_config(cfg, args, work_dir: str, rank: int, world_size: int, device:
     loader.num_workers = args.num_workers
     loader.persistent_workers = args.num_workers > 0
     notes = synthesize_train_data(cfg, args.batch_size * world_size, work_dir, rank, args.img_shape)
+    notes += drop_late_schedulers(cfg, args.iters)
+    notes += fit_clustering(cfg, args.batch_size * world_size)
     if args.img_scale:
         changed = set_resize_scales(loader.dataset, args.img_scale)
         if not changed:
