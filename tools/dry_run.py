@@ -282,10 +282,10 @@ def drop_late_schedulers(cfg, iters: int) -> List[str]:
     if not schedulers:
         return []
     listed = schedulers if isinstance(schedulers, list) else [schedulers]
+    kept = [s for s in listed if s.get('begin', 0) < iters]
     late = [s for s in listed if s.get('begin', 0) >= iters]
-    if not late:
-        return []
-    cfg.param_scheduler = [s for s in listed if s not in late]
+    if late:
+        cfg.param_scheduler = kept
     return [f"param_scheduler {s['type']} begins at {s['begin']}, after the {iters} dry-run steps: left out"
             for s in late]
 
