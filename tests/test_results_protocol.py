@@ -164,6 +164,22 @@ def test_code_version_covers_the_training_code_only(tmp_path):
         version = results.code_version(str(tmp_path))
 
 
+def test_code_version_ignores_docstrings_comments_and_formatting(tmp_path):
+    (tmp_path / 'tools').mkdir()
+    (tmp_path / 'tools/train.py').write_text('x = 1\n')
+    model = tmp_path / 'mixplugins/models/m.py'
+    model.parent.mkdir(parents=True)
+    model.write_text('"""Module."""\ndef f(a):\n    """Doc."""\n    return a + 1\n')
+    version = results.code_version(str(tmp_path))
+    model.write_text('"""Other module doc."""\n# a comment\ndef f(a):\n    """Other doc, longer.\n\n    """\n'
+                     '    return (a +\n            1)\n')
+    assert results.code_version(str(tmp_path)) == version
+    model.write_text('def f(a):\n    return a + 2\n')
+    assert results.code_version(str(tmp_path)) != version
+    model.write_text('def f(a):\n    """Only a docstring."""\n')
+    assert results.code_text(model.read_bytes()) != results.code_text(b'def f(a):\n    return a\n')
+
+
 def test_run_key_changes_with_each_input():
     key = results.run_key('c.py', 'text', ['a=1', 'b=2'], 0, 'code')
     assert results.run_key('c.py', 'text', ['b=2', 'a=1'], 0, 'code') == key  # sorted overrides

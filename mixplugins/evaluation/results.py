@@ -7,6 +7,7 @@ the keys of the runs it depends on (a SAMix^P run: its Mixer's source run). A re
 ``EVAL_VERSION`` it was evaluated with: bump that constant by hand when the evaluation protocol changes and the
 runs are re-evaluated from their checkpoints, without retraining.
 """
+import ast
 import glob
 import hashlib
 import json
@@ -35,14 +36,29 @@ ROW_SCHEMA = dict(config=(str, ), method=(str, ), base=(str, type(None)), labels
                   missing_seeds=(list, ), errors=(dict, ), minutes=(int, float), commands=(list, ))
 
 
+def code_text(source: bytes) -> bytes:
+    """What of a Python file can change a run: its syntax tree without docstrings (``ast.dump``, no line
+    numbers), so comments, docstrings and formatting are left out."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, 'body', None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
 def code_version(root: str) -> str:
-    """sha1 over the paths and contents of ``TRAINING_CODE/**/*.py`` and ``TRAINING_SCRIPT`` under ``root``."""
+    """sha1 over the paths and :func:`code_text` of ``TRAINING_CODE/**/*.py`` and ``TRAINING_SCRIPT`` under
+    ``root``: an edit of the training code's behaviour invalidates the cached runs, one of its documentation
+    does not."""
     files = sorted(osp.relpath(path, root) for folder in TRAINING_CODE
                    for path in glob.glob(osp.join(root, folder, '**', '*.py'), recursive=True))
     digest = hashlib.sha1()
     for rel in [*files, TRAINING_SCRIPT]:
         with open(osp.join(root, rel), 'rb') as f:
-            digest.update(rel.encode() + b'\0' + f.read() + b'\0')
+            digest.update(rel.encode() + b'\0' + code_text(f.read()) + b'\0')
     return digest.hexdigest()
 
 
