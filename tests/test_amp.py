@@ -62,7 +62,7 @@ RTOL, ATOL = 0.03, 0.04
 def pretrained_mixer_file(tmp_path_factory):
     """A SAMix^P Mixer file exported from a freshly built (untrained) SAMix model of each digits kind."""
     files = {}
-    for kind, source in (('ssl', 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py'),
+    for kind, source in (('ssl', 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-50e_digits.py'),
                          ('sup', 'configs/samix/samix_resnet18-cifar_1xb64-coslr-15e_digits.py')):
         cfg = Config.fromfile(str(REPO / source))
         torch.manual_seed(0)

@@ -138,7 +138,7 @@ def test_timm_peers_when_installed():
 
 
 def test_ssl_config_gets_multi_view_batch_and_steps(repo_root):
-    demo = str(repo_root / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py')
+    demo = str(repo_root / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py')
     shrink = {'model.backbone.stem_channels': 16, 'model.backbone.base_channels': 16,
               'model.neck.in_channels': 128}
     settings = dict(batch_size=4, img_size=16, device='cpu', cfg_options=shrink)
@@ -152,7 +152,7 @@ def test_ssl_config_gets_multi_view_batch_and_steps(repo_root):
 
 
 def test_variant_is_the_config_with_its_own_overrides(repo_root):
-    samix = str(repo_root / 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py')
+    samix = str(repo_root / 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-50e_digits.py')
     args = benchmark.parse_args([samix, '--variant', samix, 'model.clean_loss_weight=0', 'model.eta=0.25'])
     plain, variant = benchmark.build_specs(args)
     assert 'options' not in plain and variant['options'] == {'model.clean_loss_weight': 0, 'model.eta': 0.25}
@@ -166,7 +166,7 @@ def test_variant_is_the_config_with_its_own_overrides(repo_root):
 
 
 def test_samix_p_target_gets_the_untrained_mixer_of_its_source_config(repo_root):
-    samix_p = str(repo_root / 'configs/samix/samix-p_mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py')
+    samix_p = str(repo_root / 'configs/samix/samix-p_mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py')
     target = benchmark.make_target(dict(kind='config', config=samix_p, name='p'),
                                    dict(batch_size=4, img_size=32, device='cpu',
                                         cfg_options={'model.backbone.type': 'ResNet'}))

@@ -12,7 +12,7 @@ import torch
 
 from helpers import REPO, TINY_KNN, free_port, tiny_cfg_options
 
-DEMO = REPO / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
+DEMO = REPO / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'
 README_DEMO = re.search(r'^DEMO \?= (\S+)$', (REPO / 'Makefile').read_text(), re.M).group(1)
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow

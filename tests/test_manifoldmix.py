@@ -177,7 +177,7 @@ def test_bad_arguments_name_the_key(overrides, key):
 
 
 DIGITS_CONFIGS = ['configs/manifoldmix/manifoldmix_resnet18-cifar_1xb64-coslr-15e_digits.py',
-                  'configs/manifoldmix/manifoldmix-mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py']
+                  'configs/manifoldmix/manifoldmix-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py']
 
 
 @pytest.mark.slow

@@ -189,7 +189,7 @@ def test_policy_mode_has_no_mixer_loss():
     assert set(model.loss(*ssl_batch())) == {'loss_mix'}
 
 
-@pytest.mark.parametrize('path', ['configs/samix/samix-p_mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py',
+@pytest.mark.parametrize('path', ['configs/samix/samix-p_mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py',
                                   'configs/samix/samix-p_mocov2_resnet50_8xb32-coslr-200e_in1k.py'])
 def test_samix_p_ssl_configs_keep_the_clean_moco_term(path):
     """SAMix^P swaps the online Mixer for a frozen pre-trained one and keeps SAMix's online loss (SAMix
@@ -263,7 +263,7 @@ def test_samix_configs_inherit_the_upstream_model(path):
     assert '_delete_' not in model_keywords(path)
     model = Config.fromfile(str(path)).model
     if model.type in ('SAMixMoCo', 'SAMixPMoCo'):
-        base = (REPO / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py' if 'digits' in path.name
+        base = (REPO / 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py' if 'digits' in path.name
                 else Path(mmpretrain.__file__).parent / '.mim/configs/mocov2/mocov2_resnet50_8xb32-coslr-200e_in1k.py')
         upstream = Config.fromfile(str(base)).model
         for key in ('backbone', 'neck', 'head', 'queue_len', 'feat_dim', 'momentum'):

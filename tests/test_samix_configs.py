@@ -20,8 +20,8 @@ from helpers import REPO, free_port
 pytestmark = pytest.mark.slow
 
 CPU_CONFIGS = [
-    'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py',
-    'configs/samix/samix-c_resnet18-cifar_1xb64-coslr-40e_digits.py',
+    'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-50e_digits.py',
+    'configs/samix/samix-c_resnet18-cifar_1xb64-coslr-50e_digits.py',
     'configs/samix/samix_resnet18-cifar_1xb64-coslr-15e_digits.py',
     'configs/automix/automix_resnet18-cifar_1xb64-coslr-15e_digits.py',
 ]

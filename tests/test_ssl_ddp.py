@@ -42,7 +42,7 @@ def assert_synchronised(r0, r1):
 
 
 def test_ddp_wbsim_moco(tmp_path):
-    r0, r1 = ddp_run(tmp_path, 'configs/bsim/wbsim-mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py')
+    r0, r1 = ddp_run(tmp_path, 'configs/bsim/wbsim-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py')
     assert_synchronised(r0, r1)
     queue0, queue1 = r0['buffers']['queue'], r1['buffers']['queue']
     assert int(r0['buffers']['queue_ptr']) == 16  # 2 iterations x global batch 8

@@ -111,7 +111,7 @@ def test_bad_arguments(tool, tmp_path):
 def test_self_supervised_config_uses_whole_train_images(tool):
     """An SSL config has no val_dataloader and a multi-view training pipeline: the grid gets the unaugmented
     train images (loading steps only)."""
-    config = osp.join(osp.dirname(osp.dirname(TOOL)), 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py')
+    config = osp.join(osp.dirname(osp.dirname(TOOL)), 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-50e_digits.py')
     source = tool.read_data_config(config)
     assert source.dataset['type'] == 'DigitsDataset' and source.dataset['split'] == 'train'
     assert source.dataset['pipeline'] == []

@@ -41,7 +41,7 @@ from mixplugins.evaluation.results import (EVAL_VERSION, METRICS, assemble_resul
                                            knn_hook_indices, merged_config, parse_options, read_record,
                                            read_scalars, run_dir, run_key, validate_results, write_json)
 
-MOCOV2 = 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
+MOCOV2 = 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'
 SIMCLR = 'configs/bsim/simclr_resnet18-cifar_1xb64-coslr-30e_digits.py'
 BYOL = 'configs/bsim/byol_resnet18-cifar_1xb64-coslr-30e_digits.py'
 SIMSIAM = 'configs/bsim/simsiam_resnet18-cifar_1xb64-coslr-30e_digits.py'
@@ -52,22 +52,22 @@ SSL_ROWS = [
     ('SimCLR', SIMCLR, None),
     ('BYOL', BYOL, None),
     ('SimSiam', SIMSIAM, None),
-    ('Un-Mix MoCo v2', 'configs/unmix/unmix-mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py', MOCOV2),
+    ('Un-Mix MoCo v2', 'configs/unmix/unmix-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py', MOCOV2),
     ('Un-Mix SimCLR', 'configs/unmix/unmix-simclr_resnet18-cifar_1xb64-coslr-30e_digits.py', SIMCLR),
     ('Un-Mix BYOL', 'configs/unmix/unmix-byol_resnet18-cifar_1xb64-coslr-30e_digits.py', BYOL),
-    ('BSIM MoCo v2', 'configs/bsim/bsim-mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py', MOCOV2),
+    ('BSIM MoCo v2', 'configs/bsim/bsim-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py', MOCOV2),
     ('BSIM SimCLR', 'configs/bsim/bsim-simclr_resnet18-cifar_1xb64-coslr-30e_digits.py', SIMCLR),
     ('BSIM BYOL', 'configs/bsim/bsim-byol_resnet18-cifar_1xb64-coslr-30e_digits.py', BYOL),
     ('BSIM SimSiam', 'configs/bsim/bsim-simsiam_resnet18-cifar_1xb64-coslr-30e_digits.py', SIMSIAM),
-    ('WBSIM MoCo v2', 'configs/bsim/wbsim-mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py', MOCOV2),
+    ('WBSIM MoCo v2', 'configs/bsim/wbsim-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py', MOCOV2),
     ('WBSIM SimCLR', 'configs/bsim/wbsim-simclr_resnet18-cifar_1xb64-coslr-30e_digits.py', SIMCLR),
     ('WBSIM BYOL', 'configs/bsim/wbsim-byol_resnet18-cifar_1xb64-coslr-30e_digits.py', BYOL),
     ('WBSIM SimSiam', 'configs/bsim/wbsim-simsiam_resnet18-cifar_1xb64-coslr-30e_digits.py', SIMSIAM),
 ]
 SAMIX_ROWS = [
-    ('SAMix-I', 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py', MOCOV2),
-    ('SAMix-C', 'configs/samix/samix-c_resnet18-cifar_1xb64-coslr-40e_digits.py', MOCOV2),
-    ('SAMix^P MoCo v2', 'configs/samix/samix-p_mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py', MOCOV2),
+    ('SAMix-I', 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-50e_digits.py', MOCOV2),
+    ('SAMix-C', 'configs/samix/samix-c_resnet18-cifar_1xb64-coslr-50e_digits.py', MOCOV2),
+    ('SAMix^P MoCo v2', 'configs/samix/samix-p_mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py', MOCOV2),
 ]
 SUPERVISED_ROWS = [
     ('supervised (vanilla)', VANILLA, None),

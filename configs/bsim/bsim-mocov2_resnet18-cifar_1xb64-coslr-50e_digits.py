@@ -1,7 +1,7 @@
 # mocov2-BSIM on the embedded digits, CPU-sized: the upstream mocov2 digits config with the mixtures of the first
 # views (CutMix, lam ~ Beta(1, 1), j = N-1-i) in place of them (BSIM: Chu et al., "A Unified Mixture-View Framework
 # for Unsupervised Representation Learning", 2022, arXiv:2011.13356; docs/methods.md#bsim-and-wbsim).
-_base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
+_base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'
 
 model = dict(
     type='BSIMMoCo',

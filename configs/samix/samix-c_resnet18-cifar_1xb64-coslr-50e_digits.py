@@ -3,7 +3,7 @@
 # pseudo labels from an ODC-style clustering of a key memory over the 1,438 training images; Mixer loss pBCE + eta *
 # mixup CE through a cluster head. C = 20 here (10 digit classes, 1,438 images; the papers' C = 200 is for 100k-image
 # sets), centroids refreshed every 11 steps (two per epoch).
-_base_ = './samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py'
+_base_ = './samix-i_resnet18-cifar_1xb64-coslr-50e_digits.py'
 
 model = dict(
     loss_local=dict(type='PairwiseBCELoss'),

@@ -5,10 +5,10 @@
 # file, if missing, from its run of pretrained_mixer_from; by hand:
 #   python tools/model_converters/export_mixer.py work_dirs/samix-i_digits/epoch_8.pth \
 #       work_dirs/pretrained_mixers/samix-i_r18-cifar_digits_mixer.pth --allow-unsafe-pickle
-_base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py'
+_base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'
 
 pretrained_mixer = 'work_dirs/pretrained_mixers/samix-i_r18-cifar_digits_mixer.pth'
-pretrained_mixer_from = 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-40e_digits.py'  # the config it was trained by
+pretrained_mixer_from = 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-50e_digits.py'  # the config it was trained by
 # Online loss: SAMix-I's, clean MoCo infoNCE + mixup infoNCE of the Mixer's mixtures (clean_loss_weight=1,
 # mix_loss_weight=1). SAMix^P only replaces the online-trained Mixer by a pre-trained frozen one (SAMix sec. 3.2,
 # "Pre-trained pipeline v.s. Online pipeline"); the online networks keep the SAMix objective of step (3) of the

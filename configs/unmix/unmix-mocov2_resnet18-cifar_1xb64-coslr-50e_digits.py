@@ -1,7 +1,7 @@
 # Un-Mix mocov2 on the embedded digits, CPU-sized (Shen et al., "Un-Mix: Rethinking Image Mixtures for Unsupervised
 # Visual Representation Learning", AAAI 2022, arXiv:2003.05438; docs/methods.md#un-mix): the upstream mocov2 digits
 # config plus the self-mixture terms; P = 0.5 on small data sets (Un-Mix, sec. 5.3), lam ~ Beta(1, 1).
-_base_ = ['../demo/mocov2_resnet18-cifar_1xb64-coslr-40e_digits.py', '../_base_/unmix_policy.py']
+_base_ = ['../demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py', '../_base_/unmix_policy.py']
 
 model = dict(type='UnMixMoCo', mix_policy=_base_.unmix_policy, pairing='flip')  # P = 0.5
 randomness = dict(seed=0, diff_rank_seed=True)
