@@ -3,7 +3,7 @@
 # recipe (model, data, schedule) plus an online Mixer fed by the momentum encoder's stage 3 (the width-16
 # ResNet_CIFAR-18: 64 x 6 x 6 at 24 px), two (lam, pairing) draws per step, lam ~ Beta(2, 2), eta = 0.5 (all SSL runs,
 # SAMix A.5.3). Differences from the ImageNet recipe, for a few CPU minutes: queue 1024 and momentum m from 0.99 (not
-# 0.999: with ~900 steps a 0.999 key encoder would barely move) to 1 on a cosine.
+# 0.999: with ~1,100 steps a 0.999 key encoder would barely move) to 1 on a cosine.
 _base_ = '../demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'
 
 model = dict(
