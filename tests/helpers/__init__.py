@@ -18,6 +18,7 @@ def free_port() -> int:
 TINY_DIGITS = {
     'train_dataloader.batch_size': 8,
     'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,  # the demo config's True needs workers
     'train_dataloader.dataset.image_size': 16,
     'train_dataloader.dataset.indices': 32,
 }
