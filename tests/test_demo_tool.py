@@ -37,3 +37,16 @@ def test_knn_hook_is_required():
     supervised = Config.fromfile(str(REPO / 'configs/samix/resnet18-cifar_1xb64-coslr-15e_digits.py'))
     with pytest.raises(KeyError, match='KNNEvalHook'):
         demo.knn_hook_index(supervised)
+
+
+def test_demo_config_is_the_table_row_at_45_epochs():
+    """The demo differs from the Un-Mix MoCo v2 row of the results table only in its epochs and persistent workers."""
+    demo_path = REPO / 'configs/demo/unmix-mocov2_resnet18-cifar_1xb64-coslr-45e_digits.py'
+    demo_cfg = Config.fromfile(str(demo_path)).to_dict()
+    row = Config.fromfile(str(REPO / 'configs/unmix/unmix-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py')).to_dict()
+    for cfg, epochs, persistent in ((demo_cfg, 45, True), (row, 50, False)):
+        assert cfg.pop('max_epochs') == cfg['train_cfg'].pop('max_epochs') == epochs
+        assert cfg.pop('param_scheduler') == [
+            dict(type='CosineAnnealingLR', T_max=epochs, by_epoch=True, begin=0, end=epochs)]
+        assert cfg['train_dataloader'].pop('persistent_workers') is persistent
+    assert demo_cfg == row
