@@ -146,6 +146,35 @@ def test_random_init_backbone_features_under_both_bn_definitions(tmp_path):
         features.load_backbone(cfg, str(checkpoint), prefix='encoder.')
 
 
+def test_effective_rank_by_hand():
+    """Centred rows (+-2, 0), (0, +-1): squared singular values 8 and 2, shares p = (0.8, 0.2), erank
+    exp(-(0.8 ln 0.8 + 0.2 ln 0.2)) = exp(0.5004) = 1.6494; equal shares give 2, one direction 1."""
+    erank, top5 = features.effective_rank(torch.tensor([[2.0, 0.0], [-2.0, 0.0], [0.0, 1.0], [0.0, -1.0]]))
+    assert erank == pytest.approx(1.64938, abs=1e-5) and top5 == pytest.approx(1.0)
+    assert features.effective_rank(torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]))[0] == \
+        pytest.approx(2.0)
+    # the constant second column is removed by centring: one direction, whatever the offset and the scale
+    assert features.effective_rank(torch.tensor([[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]]) * 7)[0] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match='do not vary'):
+        features.effective_rank(torch.ones(4, 3))
+
+
+def test_feature_rank_tool_measures_the_loaded_backbone(tmp_path, capsys):
+    from feature_rank import main as feature_rank
+    cfg = _small_cfg()
+    config = tmp_path / 'small.py'
+    cfg.dump(str(config))
+    backbone = features.random_init_backbone(cfg, 3)
+    checkpoint = tmp_path / 'epoch_1.pth'
+    torch.save(dict(state_dict={f'backbone.{k}': v for k, v in backbone.state_dict().items()}), checkpoint)
+    [record] = feature_rank([str(config), str(checkpoint)])
+    val, _ = features.config_images(cfg, 'val')
+    expected, top5 = features.effective_rank(features.backbone_features(backbone, val))
+    assert record['channels'] == 32 and record['effective_rank'] == pytest.approx(expected)
+    assert record['top5_variance_share'] == pytest.approx(top5) and 1.0 <= expected <= 32.0
+    assert f'effective rank {expected:.1f} of 32' in capsys.readouterr().out
+
+
 # ---------------------------------------------------------------- cache keys and code version
 
 

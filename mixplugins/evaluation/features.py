@@ -5,6 +5,7 @@ built as training builds it and loaded (checked) from a checkpoint, frozen, and 
 For the results tables: the features of the embedded digits from raw pixels, a randomly initialised backbone
 (under both BN definitions) and a trained backbone loaded from a checkpoint. Everything runs on the CPU."""
 import logging
+import math
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -119,6 +120,23 @@ def random_init_features(cfg, seed: int, train_images, val_images) -> dict:
     data = calibrate_batchnorm(default, train_images.split(BATCH))
     return {name: (backbone_features(backbone, train_images), backbone_features(backbone, val_images))
             for name, backbone in (('data', data), ('default', default))}
+
+
+def effective_rank(features: torch.Tensor) -> tuple:
+    """``(erank, top5)`` of ``N x C`` features. With ``s_k`` the singular values of the centred features
+    ``F - mean(F)`` and ``p_k = s_k^2 / sum_l s_l^2`` (the share of variance along the k-th principal axis),
+    ``erank = exp(-sum_k p_k ln p_k)``: 1 for one direction, ``min(N, C)`` for equal shares. It is the effective
+    rank of O. Roy and M. Vetterli ("The effective rank: a measure of effective dimensionality", EUSIPCO 2007;
+    no arXiv id) of the covariance matrix, whose singular values are the ``s_k^2``; a low value is the partial
+    dimensional collapse of small non-contrastive models (A. C. Li et al., "Understanding Collapse in
+    Non-Contrastive Siamese Representation Learning", 2022, arXiv:2209.15007). ``top5 = sum_{k<=5} p_k``."""
+    centred = features.double() - features.double().mean(0)
+    variance = torch.linalg.svdvals(centred)**2
+    if variance.sum() <= 0:
+        raise ValueError('effective_rank: the features do not vary (all rows equal)')
+    p = variance / variance.sum()
+    p = p[p > 0]
+    return math.exp(-(p * p.log()).sum().item()), p[:5].sum().item()
 
 
 def pixel_features(images: torch.Tensor) -> torch.Tensor:

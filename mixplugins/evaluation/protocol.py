@@ -1,7 +1,7 @@
 """The evaluations of the results tables, each on the train / val digits of a pretraining config: a trained
 checkpoint, the seeded random-init backbone (both BN definitions) and the raw pixels. Each returns its top-1 (%)
 under the results.json metric names."""
-from .features import (backbone_features, config_images, load_backbone, pixel_features,
+from .features import (backbone_features, config_images, effective_rank, load_backbone, pixel_features,
                        random_init_features)
 from .probes import probe_top1
 
@@ -33,3 +33,12 @@ def evaluate_pixels(cfg) -> dict:
     (train, train_labels), (val, val_labels) = config_images(cfg, 'train'), config_images(cfg, 'val')
     scores = probe_top1(pixel_features(train), train_labels, pixel_features(val), val_labels)
     return {'pixel_' + key: value for key, value in scores.items()}
+
+
+def checkpoint_effective_rank(cfg, checkpoint: str) -> dict:
+    """``{'effective_rank', 'top5_variance_share', 'channels'}`` of the val features of the backbone of ``cfg``
+    loaded from ``checkpoint`` (prefix ``backbone.``): :func:`~.features.effective_rank`, and the feature width."""
+    val, _ = config_images(cfg, 'val')
+    features = backbone_features(load_backbone(cfg, checkpoint), val)
+    erank, top5 = effective_rank(features)
+    return {'effective_rank': erank, 'top5_variance_share': top5, 'channels': features.shape[1]}
