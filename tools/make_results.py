@@ -362,7 +362,9 @@ def collect(args, runs: dict, baselines: dict, notes: dict, code: str) -> dict:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Multi-seed results tables on the digits (cached runs).')
     parser.add_argument('configs', nargs='*', help='rows of ROWS to run (default: all)')
-    parser.add_argument('--seeds', nargs='+', type=int, default=list(DEFAULT_SEEDS))
+    parser.add_argument('--seeds', nargs='+', type=int, default=list(DEFAULT_SEEDS),
+                        help='the seeds of the table: results.json and the documents are rewritten with these seeds '
+                        'only (runs of other seeds stay cached); put CONFIGs first or end the list with --')
     parser.add_argument('--work-dir', default=DEFAULT_WORK_DIR)
     parser.add_argument('--out-json', default='docs/results.json')
     parser.add_argument('--notes', default='docs/results_notes.json', help='optional JSON {config: text}')
