@@ -63,7 +63,7 @@ def pretrained_mixer_file(tmp_path_factory):
     """A SAMix^P Mixer file exported from a freshly built (untrained) SAMix model of each digits kind."""
     files = {}
     for kind, source in (('ssl', 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-50e_digits.py'),
-                         ('sup', 'configs/samix/samix_resnet18-cifar_1xb64-coslr-15e_digits.py')):
+                         ('sup', 'configs/samix/samix_resnet18-cifar_1xb64-coslr-30e_digits.py')):
         cfg = Config.fromfile(str(REPO / source))
         torch.manual_seed(0)
         with DefaultScope.overwrite_default_scope('mmpretrain'):

@@ -34,7 +34,7 @@ def test_epoch_losses_average_each_epoch(tmp_path):
 def test_knn_hook_is_required():
     cfg = Config.fromfile(str(REPO / 'configs/unmix/unmix-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'))
     assert cfg.custom_hooks[demo.knn_hook_index(cfg)].type == 'KNNEvalHook'
-    supervised = Config.fromfile(str(REPO / 'configs/samix/resnet18-cifar_1xb64-coslr-15e_digits.py'))
+    supervised = Config.fromfile(str(REPO / 'configs/samix/resnet18-cifar_1xb64-coslr-30e_digits.py'))
     with pytest.raises(KeyError, match='KNNEvalHook'):
         demo.knn_hook_index(supervised)
 

@@ -176,7 +176,7 @@ def test_bad_arguments_name_the_key(overrides, key):
         MODELS.build(dict(CLASSIFIER, **overrides))
 
 
-DIGITS_CONFIGS = ['configs/manifoldmix/manifoldmix_resnet18-cifar_1xb64-coslr-15e_digits.py',
+DIGITS_CONFIGS = ['configs/manifoldmix/manifoldmix_resnet18-cifar_1xb64-coslr-30e_digits.py',
                   'configs/manifoldmix/manifoldmix-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py']
 
 

@@ -163,7 +163,7 @@ def test_mixplugins_base_builds_in_mmpretrain_scope(installed_here):
     from mmpretrain.models import ImageClassifier
 
     (installed_here / 'child.py').write_text(
-        "_base_ = 'mixplugins::samix/resnet18-cifar_1xb64-coslr-15e_digits.py'\nmodel = dict(head=dict(topk=(1, )))\n")
+        "_base_ = 'mixplugins::samix/resnet18-cifar_1xb64-coslr-30e_digits.py'\nmodel = dict(head=dict(topk=(1, )))\n")
     cfg = Config.fromfile('child.py')
     assert cfg.model._scope_ == 'mixplugins' and cfg.train_dataloader.collate_fn._scope_ == 'mixplugins'
     assert isinstance(MODELS.build(cfg.model), ImageClassifier)  # scope mixplugins -> mmpretrain's registries
@@ -177,9 +177,9 @@ def test_mixplugins_base_builds_in_mmpretrain_scope(installed_here):
 def test_hub_get_config_and_get_model(installed_here):
     from mmengine.hub import get_config, get_model
     from mmpretrain.models import ImageClassifier
-    cfg = get_config('mixplugins::samix/resnet18-cifar_1xb64-coslr-15e_digits.py')
+    cfg = get_config('mixplugins::samix/resnet18-cifar_1xb64-coslr-30e_digits.py')
     assert cfg.model.backbone.base_channels == 16
-    assert isinstance(get_model('mixplugins::samix/resnet18-cifar_1xb64-coslr-15e_digits.py'), ImageClassifier)
+    assert isinstance(get_model('mixplugins::samix/resnet18-cifar_1xb64-coslr-30e_digits.py'), ImageClassifier)
 
 
 def test_config_file_names_are_unique():

@@ -17,9 +17,9 @@ sys.path.insert(0, str(REPO / 'tools'))
 import make_results  # noqa: E402
 
 MOCOV2 = 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'
-VANILLA = 'configs/samix/resnet18-cifar_1xb64-coslr-15e_digits.py'
-SAMIX = 'configs/samix/samix_resnet18-cifar_1xb64-coslr-15e_digits.py'
-SAMIX_P = 'configs/samix/samix-p_resnet18-cifar_1xb64-coslr-15e_digits.py'
+VANILLA = 'configs/samix/resnet18-cifar_1xb64-coslr-30e_digits.py'
+SAMIX = 'configs/samix/samix_resnet18-cifar_1xb64-coslr-30e_digits.py'
+SAMIX_P = 'configs/samix/samix-p_resnet18-cifar_1xb64-coslr-30e_digits.py'
 SAMIX_P_MOCOV2 = 'configs/samix/samix-p_mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'
 SAMIX_I = 'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-50e_digits.py'
 

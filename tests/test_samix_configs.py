@@ -22,8 +22,8 @@ pytestmark = pytest.mark.slow
 CPU_CONFIGS = [
     'configs/samix/samix-i_resnet18-cifar_1xb64-coslr-50e_digits.py',
     'configs/samix/samix-c_resnet18-cifar_1xb64-coslr-50e_digits.py',
-    'configs/samix/samix_resnet18-cifar_1xb64-coslr-15e_digits.py',
-    'configs/automix/automix_resnet18-cifar_1xb64-coslr-15e_digits.py',
+    'configs/samix/samix_resnet18-cifar_1xb64-coslr-30e_digits.py',
+    'configs/automix/automix_resnet18-cifar_1xb64-coslr-30e_digits.py',
 ]
 TINY_MODEL = dict(backbone=dict(stem_channels=8, base_channels=8))
 
@@ -99,7 +99,7 @@ def test_samix_p_configs_build_on_an_exported_mixer(tmp_path):
     torch.load(mixer_file, weights_only=True)
     for path in ['configs/samix/samix-p_mocov2_resnet50_8xb32-coslr-200e_in1k.py',
                  'configs/samix/samix-p_resnet50_8xb32-coslr-100e_in1k.py',
-                 'configs/samix/samix-p_resnet18-cifar_1xb64-coslr-15e_digits.py']:
+                 'configs/samix/samix-p_resnet18-cifar_1xb64-coslr-30e_digits.py']:
         cfg = Config.fromfile(str(REPO / path))
         with pytest.raises(FileNotFoundError, match='checkpoint'):
             with DefaultScope.overwrite_default_scope('mmpretrain'):

@@ -15,7 +15,7 @@ from packaging.requirements import Requirement
 
 from helpers import REPO
 
-DIGITS_CONFIG = 'samix/resnet18-cifar_1xb64-coslr-15e_digits.py'
+DIGITS_CONFIG = 'samix/resnet18-cifar_1xb64-coslr-30e_digits.py'
 # One iteration: 8 training images in one batch of 8; validation on 16 images at the end of the single epoch.
 ONE_ITERATION = ['train_cfg.max_epochs=1', 'train_dataloader.dataset.indices=8', 'train_dataloader.batch_size=8',
                  'train_dataloader.num_workers=0', 'val_dataloader.dataset.indices=16',

@@ -45,7 +45,7 @@ MOCOV2 = 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'
 SIMCLR = 'configs/bsim/simclr_resnet18-cifar_1xb64-coslr-30e_digits.py'
 BYOL = 'configs/bsim/byol_resnet18-cifar_1xb64-coslr-30e_digits.py'
 SIMSIAM = 'configs/bsim/simsiam_resnet18-cifar_1xb64-coslr-30e_digits.py'
-VANILLA = 'configs/samix/resnet18-cifar_1xb64-coslr-15e_digits.py'
+VANILLA = 'configs/samix/resnet18-cifar_1xb64-coslr-30e_digits.py'
 #: ``(method, config, base config or None)``; SAMix^P rows after the row whose Mixer they load.
 SSL_ROWS = [
     ('MoCo v2', MOCOV2, None),
@@ -71,11 +71,11 @@ SAMIX_ROWS = [
 ]
 SUPERVISED_ROWS = [
     ('supervised (vanilla)', VANILLA, None),
-    ('Mixup', 'configs/samix/mixup_resnet18-cifar_1xb64-coslr-15e_digits.py', VANILLA),
-    ('CutMix', 'configs/samix/cutmix_resnet18-cifar_1xb64-coslr-15e_digits.py', VANILLA),
-    ('AutoMix', 'configs/automix/automix_resnet18-cifar_1xb64-coslr-15e_digits.py', VANILLA),
-    ('SAMix', 'configs/samix/samix_resnet18-cifar_1xb64-coslr-15e_digits.py', VANILLA),
-    ('SAMix^P', 'configs/samix/samix-p_resnet18-cifar_1xb64-coslr-15e_digits.py', VANILLA),
+    ('Mixup', 'configs/samix/mixup_resnet18-cifar_1xb64-coslr-30e_digits.py', VANILLA),
+    ('CutMix', 'configs/samix/cutmix_resnet18-cifar_1xb64-coslr-30e_digits.py', VANILLA),
+    ('AutoMix', 'configs/automix/automix_resnet18-cifar_1xb64-coslr-30e_digits.py', VANILLA),
+    ('SAMix', 'configs/samix/samix_resnet18-cifar_1xb64-coslr-30e_digits.py', VANILLA),
+    ('SAMix^P', 'configs/samix/samix-p_resnet18-cifar_1xb64-coslr-30e_digits.py', VANILLA),
 ]
 ROWS = SSL_ROWS + SAMIX_ROWS + SUPERVISED_ROWS
 #: ``(file name next to --out-json, title, configs of its rows or None for all)``.

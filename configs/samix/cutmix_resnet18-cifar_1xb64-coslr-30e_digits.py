@@ -1,5 +1,5 @@
 # CutMix (alpha = 1) supervised baseline on the embedded digits: the vanilla digits recipe with mmpretrain's
 # CutMix batch augment.
-_base_ = './resnet18-cifar_1xb64-coslr-15e_digits.py'
+_base_ = './resnet18-cifar_1xb64-coslr-30e_digits.py'
 
 model = dict(train_cfg=dict(augments=dict(type='CutMix', alpha=1.0)))

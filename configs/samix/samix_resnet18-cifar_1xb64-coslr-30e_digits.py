@@ -5,7 +5,7 @@
 # data set) + beta L_mask; the EMA model is the one evaluated. m from 0.9 to 1, cosine: the evaluated EMA copy keeps a
 # share exp(-T (1 - m0) / 2) of its random init after T steps, 71% with m0 = 0.99 over 3 CPU epochs (69 steps), 3%
 # with 0.9; beta 0.1 -> 0, linear.
-_base_ = './resnet18-cifar_1xb64-coslr-15e_digits.py'
+_base_ = './resnet18-cifar_1xb64-coslr-30e_digits.py'
 
 model = dict(
     type='SAMixClassifier',  # the vanilla digits backbone, neck and head
