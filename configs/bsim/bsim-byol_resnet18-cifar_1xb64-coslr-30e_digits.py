@@ -3,7 +3,7 @@
 # Unsupervised Representation Learning", 2022, arXiv:2011.13356; docs/methods.md#bsim-and-wbsim).
 # Mixup, the paper's option, instead of its default CutMix: on these small scattered digits a CutMix box often
 # holds the whole digit or none of it while the target splits by area, and BSIM MoCo v2 with CutMix did not learn
-# (kNN 58.8% against 84.4% with Mixup, seed 0, the same recipe otherwise; docs/digits_recipes.md).
+# (kNN 58.8% against 78.8% with Mixup, seed 0, the same recipe otherwise; docs/digits_recipes.md).
 _base_ = './byol_resnet18-cifar_1xb64-coslr-30e_digits.py'
 
 model = dict(
