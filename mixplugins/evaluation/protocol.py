@@ -1,6 +1,7 @@
 """The evaluations of the results tables, each on the train / val digits of a pretraining config: a trained
 checkpoint, the seeded random-init backbone (both BN definitions) and the raw pixels. Each returns its top-1 (%)
-under the results.json metric names."""
+under the results.json metric names; ``checkpoint_effective_rank`` measures a checkpoint's val features instead
+(``tools/feature_rank.py``)."""
 from .features import (backbone_features, config_images, effective_rank, load_backbone, pixel_features,
                        random_init_features)
 from .probes import probe_top1
