@@ -67,6 +67,16 @@ def test_grid_on_digits(tool, tmp_path):
     torch.testing.assert_close(draws[0], draws[1])  # seeded
 
 
+def test_mask_spread_by_hand(tool):
+    half = torch.tensor([0., 0., 1., 1.]).view(1, 1, 2, 2)
+    blend = torch.full((1, 1, 2, 2), 0.3)
+    assert tool.mask_spread(half) == pytest.approx(0.5)  # population std of {0, 0, 1, 1}
+    assert tool.mask_spread(blend) == pytest.approx(0.0)
+    assert tool.mask_spread(torch.cat([half, blend])) == pytest.approx(0.25)  # mean over samples
+    quarter = torch.tensor([0., 0., 0., 1.]).view(1, 1, 2, 2)
+    assert tool.mask_spread(quarter) == pytest.approx(3 ** 0.5 / 4)  # sqrt(mean((x - 1/4)^2)) = sqrt(3/16)
+
+
 def test_mixer_checkpoint_row(tool, tmp_path):
     """A (randomly initialised) exported Mixer file goes through PretrainedMixerPolicy (SAMix^P)."""
     from mmpretrain.registry import MODELS

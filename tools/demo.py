@@ -87,7 +87,7 @@ def draw_masks(config: str, work_dir: str, cfg) -> float:
         source = ['--policy', repr(cfg.model.mix_policy.to_dict())]
     rows = visualize_mixing.main([*source, '--config', config, '--num-pairs', '8',
                                   '--out', osp.join(work_dir, 'masks.png')])
-    return float(rows[0].mask.flatten(1).std(1).mean())
+    return visualize_mixing.mask_spread(rows[0].mask)
 
 
 def main():

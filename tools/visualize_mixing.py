@@ -161,6 +161,12 @@ def mix_pairs(label: str, policy, first: torch.Tensor, second: torch.Tensor, gen
                   torch.stack([r.mask[0] for r in results]), torch.stack([r.lam[0] for r in results]))
 
 
+def mask_spread(mask: torch.Tensor) -> float:
+    """Mean over samples of the std of each N x 1 x H x W mask's pixels: 0 for a uniform blend (Mixup), 0.5 for a
+    binary half/half mask; how much structure a policy's masks have."""
+    return float(mask.flatten(1).std(1, unbiased=False).mean())
+
+
 def draw_grid(first: torch.Tensor, second: torch.Tensor, rows: Sequence[MixRow], out: str) -> None:
     """Rows: x_i, x_j, then per policy its mixed images and its masks (lam in the titles); columns: pairs."""
     import matplotlib
@@ -242,6 +248,9 @@ def main(argv=None) -> List[MixRow]:
     ]
     draw_grid(first, second, rows, args.out)
     print(f'wrote {args.out}: {len(rows)} policies x {args.num_pairs} pairs')
+    for row in rows:
+        print(f"  {row.label.splitlines()[0]}: mean per-sample mask std {mask_spread(row.mask):.3f} (a uniform blend "
+              'has 0, a binary half/half mask 0.5)')
     return rows
 
 
