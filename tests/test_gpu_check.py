@@ -24,7 +24,7 @@ def test_gpu_check_cpu_smoke(tmp_path):
                         lines[1])
     assert re.fullmatch(r'\[gpu-check\] \(b\) DDP, 2 processes \(gloo on CPU: 0 GPU\(s\) visible\): PASS '
                         r'\(2 of 2 configs OK; logs .*\)', lines[2])
-    assert re.fullmatch(r'\[gpu-check\] \(c\) benchmark: PASS \(6 targets, batch 2, 64 px; section gpu of '
+    assert re.fullmatch(r'\[gpu-check\] \(c\) benchmark: PASS \(12 targets, batch 2, 64 px; section gpu of '
                         + re.escape(str(tmp_path / 'benchmarks.md')) + r'; log .*\)', lines[3])
     assert lines[4] == f'gpu check PASS: report {tmp_path}/report.md'
 
@@ -41,4 +41,9 @@ def test_gpu_check_cpu_smoke(tmp_path):
     assert '<!-- bench:gpu -->' in bench and '| images/s |' in bench
     for method in ('unmix-mocov2', 'bsim-mocov2', 'wbsim-mocov2', 'samix_r50_in1k', 'samix-p_mocov2'):
         assert re.search(rf'\| `configs/\S*{method}\S*` \| config \| [0-9.]+ \| [0-9.]+ \|', bench)
+    for method in ('mocov2_resnet50', 'unmix-mocov2', 'bsim-mocov2', 'wbsim-mocov2', 'samix_r50_in1k',
+                   'samix-p_mocov2'):
+        # each method's AMP row (bf16 autocast on CPU), after the fp32 rows: --variant options follow the targets
+        assert re.search(rf'\| `\S*{method}\S* optim_wrapper.type=BF16AmpOptimWrapper` \| config \| [0-9.]+ \|',
+                         bench)
     assert (REPO / 'docs' / 'benchmarks.md').read_text() == doc_before  # a smoke run never touches the docs

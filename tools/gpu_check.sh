@@ -50,6 +50,7 @@ if [ "$SMOKE" = 1 ]; then
     DRY_ITERS=${DRY_ITERS:-1}
     DRY_PRECISION=()
     DRY_LABEL=fp32
+    AMP_OPTIONS=optim_wrapper.type=BF16AmpOptimWrapper
     DOC=${DOC:-$OUT_DIR/benchmarks.md}
     BENCH_BATCH=${BENCH_BATCH:-2}
     BENCH_IMG=${BENCH_IMG:-64}
@@ -110,13 +111,10 @@ for CONFIG in $DDP_CONFIGS; do
 done
 pass_fail $DDP_RC "(b) DDP, 2 processes ($DDP_WHERE)" "$DDP_OK of $DDP_N configs OK; logs $OUT_DIR/ddp_*.log"
 
-# (c) benchmark: every method in fp32 and AMP (AMP needs CUDA)
-BENCH_ARGS=(--base "$MOCO")
-[ "$DEVICE" = cuda ] && BENCH_ARGS+=(--variant "$MOCO" $AMP_OPTIONS)
-for CONFIG in $BENCH_TARGETS; do
-    BENCH_ARGS+=("$CONFIG")
-    [ "$DEVICE" = cuda ] && BENCH_ARGS+=(--variant "$CONFIG" $AMP_OPTIONS)
-done
+# (c) benchmark: every method in fp32 and AMP (--cpu-smoke: bf16 autocast, as tools/train.py --amp on CPU)
+# the plain targets first: each --variant takes every word up to the next option
+BENCH_ARGS=(--base "$MOCO" $BENCH_TARGETS)
+for CONFIG in $MOCO $BENCH_TARGETS; do BENCH_ARGS+=(--variant "$CONFIG" $AMP_OPTIONS); done
 timeout "$C_TIMEOUT" "$PY" tools/benchmark.py "${BENCH_ARGS[@]}" --device $DEVICE --batch-size "$BENCH_BATCH" \
     --img-size "$BENCH_IMG" "${BENCH_TIMING[@]}" --json "$OUT_DIR/benchmark.json" \
     --markdown "$OUT_DIR/benchmark.md" --doc "$DOC" --section gpu > "$OUT_DIR/benchmark.log" 2>&1
