@@ -3,8 +3,8 @@ really use (a measure of dimensional collapse; ``mixplugins.evaluation.features.
 
 Example::
 
-    python tools/feature_rank.py configs/bsim/byol_resnet18-cifar_1xb16-coslr-30e_digits.py \\
-        work_dirs/byol_digits/epoch_30.pth work_dirs/byol_digits_100e/epoch_100.pth
+    python tools/feature_rank.py configs/bsim/byol_resnet18-cifar_1xb16-coslr-60e_digits.py \\
+        work_dirs/byol_digits/epoch_60.pth
 
 Each checkpoint is loaded into the backbone of CONFIG (its ``backbone.`` tensors, checked), the 359 val digits are
 normalised as the config's data preprocessor does, and the globally pooled last-stage features are measured.

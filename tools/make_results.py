@@ -43,7 +43,7 @@ from mixplugins.evaluation.results import (EVAL_VERSION, METRICS, assemble_resul
 
 MOCOV2 = 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'
 SIMCLR = 'configs/bsim/simclr_resnet18-cifar_1xb64-coslr-30e_digits.py'
-BYOL = 'configs/bsim/byol_resnet18-cifar_1xb16-coslr-30e_digits.py'
+BYOL = 'configs/bsim/byol_resnet18-cifar_1xb16-coslr-60e_digits.py'
 SIMSIAM = 'configs/bsim/simsiam_resnet18-cifar_1xb16-coslr-60e_digits.py'
 VANILLA = 'configs/samix/resnet18-cifar_1xb64-coslr-30e_digits.py'
 #: ``(method, config, base config or None)``; SAMix^P rows after the row whose Mixer they load.
@@ -54,14 +54,14 @@ SSL_ROWS = [
     ('SimSiam', SIMSIAM, None),
     ('Un-Mix MoCo v2', 'configs/unmix/unmix-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py', MOCOV2),
     ('Un-Mix SimCLR', 'configs/unmix/unmix-simclr_resnet18-cifar_1xb64-coslr-30e_digits.py', SIMCLR),
-    ('Un-Mix BYOL', 'configs/unmix/unmix-byol_resnet18-cifar_1xb16-coslr-30e_digits.py', BYOL),
+    ('Un-Mix BYOL', 'configs/unmix/unmix-byol_resnet18-cifar_1xb16-coslr-60e_digits.py', BYOL),
     ('BSIM MoCo v2', 'configs/bsim/bsim-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py', MOCOV2),
     ('BSIM SimCLR', 'configs/bsim/bsim-simclr_resnet18-cifar_1xb64-coslr-30e_digits.py', SIMCLR),
-    ('BSIM BYOL', 'configs/bsim/bsim-byol_resnet18-cifar_1xb16-coslr-30e_digits.py', BYOL),
+    ('BSIM BYOL', 'configs/bsim/bsim-byol_resnet18-cifar_1xb16-coslr-60e_digits.py', BYOL),
     ('BSIM SimSiam', 'configs/bsim/bsim-simsiam_resnet18-cifar_1xb16-coslr-60e_digits.py', SIMSIAM),
     ('WBSIM MoCo v2', 'configs/bsim/wbsim-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py', MOCOV2),
     ('WBSIM SimCLR', 'configs/bsim/wbsim-simclr_resnet18-cifar_1xb64-coslr-30e_digits.py', SIMCLR),
-    ('WBSIM BYOL', 'configs/bsim/wbsim-byol_resnet18-cifar_1xb16-coslr-30e_digits.py', BYOL),
+    ('WBSIM BYOL', 'configs/bsim/wbsim-byol_resnet18-cifar_1xb16-coslr-60e_digits.py', BYOL),
     ('WBSIM SimSiam', 'configs/bsim/wbsim-simsiam_resnet18-cifar_1xb16-coslr-60e_digits.py', SIMSIAM),
 ]
 SAMIX_ROWS = [

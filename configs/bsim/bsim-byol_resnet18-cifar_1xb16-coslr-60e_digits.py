@@ -4,7 +4,7 @@
 # Mixup, the paper's option, instead of its default CutMix: on these small scattered digits a CutMix box often
 # holds the whole digit or none of it while the target splits by area, and BSIM MoCo v2 with CutMix did not learn
 # (kNN 58.8% against 78.8% with Mixup, seed 0, the same recipe otherwise; docs/digits_recipes.md).
-_base_ = './byol_resnet18-cifar_1xb16-coslr-30e_digits.py'
+_base_ = './byol_resnet18-cifar_1xb16-coslr-60e_digits.py'
 
 model = dict(
     type='BSIMBYOL',
