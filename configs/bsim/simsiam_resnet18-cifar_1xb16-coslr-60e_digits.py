@@ -5,13 +5,7 @@
 # SimSiam config sets True). At batch 64 with zero-initialised branches SimSiam scored kNN 42.2 +- 4.5, under random
 # init; at batch 16, seed 0, 30 epochs: 46.8% with them, 65.7% without; 30 epochs over seeds 0-2: 61.5 +- 10.2;
 # 60 epochs: 69.5 +- 3.5 (docs/digits_recipes.md).
-_base_ = './simclr_resnet18-cifar_1xb64-coslr-30e_digits.py'
-
-train_dataloader = dict(batch_size=16)
-optim_wrapper = dict(optimizer=dict(lr=0.015))
-max_epochs = 60
-param_scheduler = [dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0, end=max_epochs)]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+_base_ = './byol_resnet18-cifar_1xb16-coslr-60e_digits.py'
 
 model = dict(
     _delete_=True,
