@@ -53,6 +53,19 @@ def test_welch_interval_by_hand():
     assert d95 == d90 == pytest.approx(8.5) and lo95 < lo90 < 8.5 < hi90 < hi95
 
 
+def test_mean_minus_a_fixed_reference_by_hand():
+    # [80, 82, 84] vs 81: d = 82 - 81 = 1; s = 2, se = 2 / sqrt(3) = 1.15470; t_0.975,2 = 4.30265 -> half 4.96828
+    diff, lo, hi = stats.offset_ci([80, 82, 84], 81.0)
+    assert (diff, lo, hi) == (pytest.approx(1.0), pytest.approx(-3.96828, abs=1e-4), pytest.approx(5.96828, abs=1e-4))
+    assert not stats.is_resolved(lo, hi)
+    # [4, 5, 6] vs 1: d = 4, se = 1 / sqrt(3) = 0.57735, half 2.48414: resolved
+    assert stats.offset_ci([4, 5, 6], 1.0) == (pytest.approx(4.0), pytest.approx(1.51586, abs=1e-4),
+                                                pytest.approx(6.48414, abs=1e-4))
+    assert stats.offset_ci([3, 3], 1.0) == (2.0, 2.0, 2.0)  # no spread: the point d
+    with pytest.raises(ValueError, match='needs two values'):
+        stats.offset_ci([1.0], 0.0)
+
+
 def test_resolved_and_within_noise():
     # variant [2, 4] vs base [1, 2, 3]: d = 1, se = sqrt(2/2 + 1/3) = 1.1547, df = 1.68: the interval holds 0
     diff, lo, hi = stats.diff_ci([2, 4], [1, 2, 3])
@@ -231,21 +244,23 @@ def _record(status='ok', knn=50.0, linear=60.0, own=None, minutes=(1.0, 0.5)):
                 commands=['python tools/train.py x.py'], machine='CPU (2 cores)')
 
 
-def _hand_made_results(notes=None):
+def _hand_made_results(notes=None, base_seeds=(0, 1, 2)):
     """Base kNN [1, 2, 3], variant kNN [4, 5, 6] (resolved); linear: base [10, 20, 30], variant [12, 22, 26]
-    (d = 0, within noise); a third row with seed 2 failed and seed 1 not run."""
-    rows = [dict(method='Base', config='a.py', base=None, labels=False),
+    (d = 0, within noise); a third row with seed 2 failed and seed 1 not run. With ``base_seeds`` longer than the
+    table's 0, 1, 2, the base row runs those seeds too (kNN 4.0, linear 40.0 on each of them)."""
+    rows = [dict(method='Base', config='a.py', base=None, labels=False, seeds=list(base_seeds)),
             dict(method='Variant', config='b.py', base='a.py', labels=False),
             dict(method='Sup', config='c.py', base=None, labels=True)]
     values = {'a.py': ((1.0, 10.0), (2.0, 20.0), (3.0, 30.0)), 'b.py': ((4.0, 12.0), (5.0, 22.0), (6.0, 26.0))}
     records = {(config, seed): _record(knn=knn, linear=linear)
                for config, per_seed in values.items() for seed, (knn, linear) in enumerate(per_seed)}
+    records.update({('a.py', seed): _record(knn=4.0, linear=40.0) for seed in base_seeds[3:]})
     records[('c.py', 0)] = _record(knn=70.0, linear=80.0, own=90.0)
     records[('c.py', 2)] = _record(status='failed')
     random_init = dict(random_init_knn_top1=30.0, random_init_linear_top1=40.0, random_init_default_bn_knn_top1=20.0,
                        random_init_default_bn_linear_top1=25.0)
     baselines = dict(config='a.py', pixels=dict(_record(), pixel_knn_top1=41.5, pixel_linear_top1=85.25),
-                     random_init={s: dict(_record(), **random_init) for s in (0, 1, 2)})
+                     random_init={s: dict(_record(), **random_init) for s in base_seeds})
     meta = dict(date='2026-12-02 00:00 UTC', environment={'torch': '2.1.2'}, command='python tools/make_results.py',
                 pretrain_options=['train_cfg.max_epochs=2'])
     return results.assemble_results(rows, [0, 1, 2], records, baselines, meta, notes)
@@ -266,6 +281,32 @@ def test_assembled_results_follow_the_schema():
     assert obj['meta']['row_min'] == {'a.py': 4.5, 'b.py': 4.5, 'c.py': 3.0}
     assert obj['meta']['complete'] is False and obj['meta']['seeds'] == [0, 1, 2]
     assert obj['meta']['machine'] == 'CPU (2 cores)'
+
+
+def test_a_row_with_more_seeds():
+    obj = _hand_made_results(base_seeds=(0, 1, 2, 3, 4))
+    results.validate_results(obj)
+    base, variant, _ = obj['rows']
+    assert base['seeds'] == [0, 1, 2, 3, 4] and base['knn_top1'] == [1.0, 2.0, 3.0, 4.0, 4.0]
+    assert variant['seeds'] == [0, 1, 2] and obj['meta']['seeds'] == [0, 1, 2]
+    assert obj['baselines']['seeds'] == [0, 1, 2, 3, 4] and obj['baselines']['random_init_knn_top1'] == [30.0] * 5
+    assert obj['meta']['complete'] is False  # the Sup row still misses seed 1
+    text = report.render_document(obj, '# T')
+    cells = [[cell.strip() for cell in line.strip('|').split('|')] for line in text.splitlines() if line[:2] == '| ']
+    table = {row[0]: row for row in cells}
+    # base kNN [1, 2, 3, 4, 4]: mean 2.8, s^2 = (3.24 + 0.64 + 0.04 + 1.44 + 1.44) / 4 = 1.7
+    assert table['Base'][table['method'].index('kNN top-1 (%)')] == '2.80 ± 1.30 (1.0 / 2.0 / 3.0 / 4.0 / 4.0)'
+    assert 'More seeds: Base runs seeds 0, 1, 2, 3, 4.' in text
+    assert '**Incomplete**: 10 of the 11 runs' in text and 'of the 6 baseline runs' in text
+    summary = {line.split('|')[1].strip(): line for line in report.readme_summary(obj).splitlines()}
+    assert '| 5 of 5 |' in summary['Base'] and '| 3 of 3 |' in summary['Variant']
+    obj['rows'][0]['seeds'] = [1, 0, 2, 3, 4]
+    with pytest.raises(ValueError, match=r"'seeds' \[1, 0, 2, 3, 4\] must be meta.seeds \[0, 1, 2\], then"):
+        results.validate_results(obj)
+    obj = _hand_made_results(base_seeds=(0, 1, 2, 3, 4))
+    obj['baselines']['seeds'] = [0, 1, 2]
+    with pytest.raises(ValueError, match=r"baselines: 'seeds' \[0, 1, 2\] must be every seed of a row"):
+        results.validate_results(obj)
 
 
 @pytest.mark.parametrize('path, key', [((), 'meta'), (('meta', ), 'date'), (('baselines', ), 'pixel_knn_top1'),
@@ -315,6 +356,9 @@ def test_rendered_rows_state_the_differences_and_failures():
     assert base[header.index('Δ kNN vs base, 95% CI')] == '-'
     # kNN: [4, 5, 6] - [1, 2, 3] = 3, half width 2.26696 (test_welch_interval_by_hand): resolved
     assert variant[header.index('Δ kNN vs base, 95% CI')] == '+3.00 [+0.73, +5.27] resolved'
+    # vs raw pixels (41.5): [1, 2, 3] -> 2 - 41.5 = -39.5, half width 4.30265 / sqrt(3) = 2.48414: resolved
+    assert base[header.index('Δ kNN vs raw pixels, 95% CI')] == '-39.50 [-41.98, -37.02] resolved'
+    assert sup[header.index('Δ kNN vs raw pixels, 95% CI')] == 'n/a (< 2 seeds)'
     # linear: means 20 and 20, d = 0: within noise
     assert variant[header.index('Δ linear vs base, 95% CI')].startswith('+0.00 [') and \
         variant[header.index('Δ linear vs base, 95% CI')].endswith('] within noise')
@@ -342,6 +386,8 @@ def test_readme_summary_block(tmp_path):
     assert rows['Base'][1:3] == ['2.0 ± 1.0', '20.0 ± 10.0']  # kNN [1, 2, 3], linear [10, 20, 30]
     assert rows['Variant'][5] == 'vs Base: +3.00 [+0.73, +5.27] resolved'
     assert rows['Sup'][4] == '1 of 3' and rows['Sup'][3] == '90.0'  # one finished seed: no spread
+    assert rows['Variant'][6] == '-36.50 [-38.98, -34.02] resolved'  # [4, 5, 6] vs pixels 41.5
+    assert rows['raw pixels'][6] == '-'
     assert rows['raw pixels'][1:3] == ['41.5', '85.2']
     readme = tmp_path / 'README.md'
     start, end = make_results.README_MARKERS
@@ -476,6 +522,32 @@ def test_changed_override_reruns_and_partial_table_resumes(table, monkeypatch, t
     capsys.readouterr()
     run('--pretrain-options', 'train_cfg.max_epochs=1', '--dry-run')
     assert fake.counts() == (0, 0, 0) and ': would run' not in capsys.readouterr().out
+
+
+def test_a_row_of_min_seeds_runs_the_next_seeds(table, monkeypatch, tmp_path, capsys):
+    run, ssl, sup = table
+    monkeypatch.setattr(make_results, 'MIN_SEEDS', {ssl: 3})
+    fake = FakeRuns(monkeypatch)
+    run('--dry-run')
+    out = capsys.readouterr().out
+    assert out.count(': would run') == 9  # pixels, 3 random init, SSL seeds 0-2, Sup seeds 0-1
+    assert '[8/9] baseline: random init seed 2: would run' in out and '[9/9] SSL seed 2: would run' in out
+    obj = run()
+    assert sorted(fake.train) == [(ssl, 0), (ssl, 1), (ssl, 2), (sup, 0), (sup, 1)] and fake.counts() == (5, 5, 4)
+    assert obj['rows'][0]['seeds'] == [0, 1, 2] and obj['rows'][1]['seeds'] == [0, 1]
+    assert obj['meta']['seeds'] == [0, 1] and obj['baselines']['seeds'] == [0, 1, 2] and obj['meta']['complete']
+    monkeypatch.setattr(make_results, 'MIN_SEEDS', {})
+    obj = run()  # the third seed stays cached but leaves the table
+    assert fake.counts() == (0, 0, 0) and obj['rows'][0]['seeds'] == [0, 1] and obj['baselines']['seeds'] == [0, 1]
+
+
+def test_min_seeds_extend_the_table_seeds():
+    byol = 'configs/bsim/byol_resnet18-cifar_1xb16-coslr-60e_digits.py'
+    assert make_results.row_seeds(byol, [0, 1, 2]) == [0, 1, 2, 3, 4, 5]
+    assert make_results.row_seeds(byol, [2, 7]) == [2, 7, 8, 9, 10, 11]
+    assert make_results.row_seeds(byol, list(range(10))) == list(range(10))  # more seeds given: unchanged
+    assert make_results.row_seeds(MOCOV2, [0, 1, 2]) == [0, 1, 2]
+    assert set(make_results.MIN_SEEDS) <= {config for _, config, _ in make_results.ROWS}
 
 
 def test_failed_runs_are_recorded_rendered_and_rerun_on_request(table, monkeypatch, tmp_path):

@@ -4,7 +4,7 @@ with a 95% Welch t interval, marked "resolved" (the interval excludes 0) or "wit
 import os.path as osp
 
 from .results import validate_results
-from .stats import diff_ci, is_resolved, mean_std
+from .stats import diff_ci, is_resolved, mean_std, offset_ci
 
 LEVEL = 0.95
 
@@ -25,19 +25,34 @@ def summary(values, seeds, failed=()) -> str:
     return f'{spread} ({seed_values(values, seeds, failed)})'
 
 
+def _interval(diff: float, lo: float, hi: float) -> str:
+    return f"{diff:+.2f} [{lo:+.2f}, {hi:+.2f}] {'resolved' if is_resolved(lo, hi) else 'within noise'}"
+
+
 def difference(variant, base) -> str:
     """``+d [lo, hi] resolved|within noise``: variant minus base mean with its Welch interval (:func:`diff_ci`)
     over the finished seeds; ``n/a`` with fewer than two on a side."""
     variant, base = [v for v in variant if v is not None], [v for v in base if v is not None]
     if len(variant) < 2 or len(base) < 2:
         return 'n/a (< 2 seeds)'
-    diff, lo, hi = diff_ci(variant, base, LEVEL)
-    return f"{diff:+.2f} [{lo:+.2f}, {hi:+.2f}] {'resolved' if is_resolved(lo, hi) else 'within noise'}"
+    return _interval(*diff_ci(variant, base, LEVEL))
 
 
-def _status_lines(rows, baselines, seeds) -> list:
+def offset(values, reference) -> str:
+    """``+d [lo, hi] resolved|within noise``: the mean of the finished seeds minus a seed-independent
+    ``reference`` (raw pixels) with its t interval (:func:`offset_ci`); ``n/a`` with fewer than two seeds or no
+    reference."""
+    values = [v for v in values if v is not None]
+    if reference is None:
+        return 'n/a (no reference)'
+    if len(values) < 2:
+        return 'n/a (< 2 seeds)'
+    return _interval(*offset_ci(values, reference, LEVEL))
+
+
+def _status_lines(rows, baselines) -> list:
     """The incomplete / failed warnings: runs of these rows and baseline runs not done yet, failed runs."""
-    runs = len(rows) * len(seeds)
+    runs, n_baselines = sum(len(row['seeds']) for row in rows), len(baselines['seeds']) + 1
     missing = sum(len(row['missing_seeds']) for row in rows)
     missing_baselines = len(baselines['missing_seeds']) + (baselines['pixel_knn_top1'] is None
                                                            and not baselines['pixel_failed'])
@@ -46,7 +61,7 @@ def _status_lines(rows, baselines, seeds) -> list:
     lines = []
     if missing or missing_baselines:
         lines += [f'**Incomplete**: {runs - missing} of the {runs} runs of this document (rows x seeds) and '
-                  f'{len(seeds) + 1 - missing_baselines} of the {len(seeds) + 1} baseline runs are done; the others '
+                  f'{n_baselines - missing_baselines} of the {n_baselines} baseline runs are done; the others '
                   'are shown as `-`. Rerun the command below to resume.', '']
     if failed or failed_baselines:
         lines += [f'**Failed runs**: {failed} of the rows and {failed_baselines} of the baselines (shown as '
@@ -54,9 +69,9 @@ def _status_lines(rows, baselines, seeds) -> list:
     return lines
 
 
-def _baseline_table(baselines, seeds) -> list:
+def _baseline_table(baselines) -> list:
     """The pixel and random-init rows."""
-    failed = baselines['failed_seeds']
+    seeds, failed = baselines['seeds'], baselines['failed_seeds']
     pixel = ['failed' if baselines['pixel_failed'] else '-' if v is None else f'{v:.2f}'
              for v in (baselines['pixel_knn_top1'], baselines['pixel_linear_top1'])]
     return [
@@ -76,27 +91,29 @@ def _baseline_table(baselines, seeds) -> list:
     ]
 
 
-def _row_table(rows, by_config, seeds) -> list:
-    """One line a row: values, differences to the base, minutes."""
+def _row_table(rows, by_config, pixel_knn) -> list:
+    """One line a row: values, differences to the base and of the kNN mean to raw pixels, minutes."""
     lines = [
-        '| method | config | labels | base | kNN top-1 (%) | Δ kNN vs base, 95% CI | linear top-1 (%) | '
-        'Δ linear vs base, 95% CI | own top-1 (%) | minutes |',
-        '|---|---|---|---|---:|---|---:|---|---:|---:|',
+        '| method | config | labels | base | kNN top-1 (%) | Δ kNN vs base, 95% CI | Δ kNN vs raw pixels, 95% CI | '
+        'linear top-1 (%) | Δ linear vs base, 95% CI | own top-1 (%) | minutes |',
+        '|---|---|---|---|---:|---|---|---:|---|---:|---:|',
     ]
     for row in rows:
         base = by_config.get(row['base'])
         cells = [row['method'], f"`{row['config']}`", {True: 'yes', False: 'no'}.get(row['labels'], '?'),
                  base['method'] if base else '-']
         for key in ('knn_top1', 'linear_top1'):
-            cells.append(summary(row[key], seeds, row['failed_seeds']))
+            cells.append(summary(row[key], row['seeds'], row['failed_seeds']))
             cells.append(difference(row[key], base[key]) if base else '-')
+            if key == 'knn_top1':
+                cells.append(offset(row[key], pixel_knn))
         own = row['own_top1']
-        cells += ['-' if own is None else summary(own, seeds, row['failed_seeds']), f"{row['minutes']:.1f}"]
+        cells += ['-' if own is None else summary(own, row['seeds'], row['failed_seeds']), f"{row['minutes']:.1f}"]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return lines + ['']
 
 
-def _protocol_lines(results) -> list:
+def _protocol_lines(results, rows) -> list:
     meta, seeds = results['meta'], results['meta']['seeds']
     lines = [
         f"Seeds {', '.join(map(str, seeds))} (`randomness.seed`): every value is the mean ± sample std over the "
@@ -110,9 +127,17 @@ def _protocol_lines(results) -> list:
         '',
         'Δ vs base: the variant minus its base method, in points, with the 95% Welch t interval over the seeds '
         '(Welch–Satterthwaite degrees of freedom): "resolved" when the interval excludes 0, "within noise" '
-        'otherwise; n/a with fewer than two finished seeds on a side.',
+        'otherwise; n/a with fewer than two finished seeds on a side. Δ kNN vs raw pixels: the mean minus the '
+        'pixel kNN top-1 (one value, no seed), with the 95% Student t interval of the mean (n - 1 degrees of '
+        'freedom).',
         '',
     ]
+    more = [row for row in rows if len(row['seeds']) > len(seeds)]
+    if more:
+        lines += ['More seeds: ' + '; '.join(f"{row['method']} runs seeds {', '.join(map(str, row['seeds']))}"
+                                             for row in more)
+                  + '. Its mean, std and intervals use all of them; random init is reported over every seed of '
+                  'any row (the baselines table).', '']
     if meta['pretrain_options']:
         lines += [f"Pretraining overrides (`--pretrain-options`, applied to every config): "
                   f"`{' '.join(meta['pretrain_options'])}`.", '']
@@ -125,7 +150,7 @@ def _protocol_lines(results) -> list:
 def render_document(results: dict, title: str, configs=None) -> str:
     """The Markdown document of the rows of ``results`` whose config is in ``configs`` (all if None)."""
     validate_results(results)
-    meta, seeds, baselines = results['meta'], results['meta']['seeds'], results['baselines']
+    meta, baselines = results['meta'], results['baselines']
     by_config = {row['config']: row for row in results['rows']}
     rows = [row for row in results['rows'] if configs is None or row['config'] in configs]
     lines = [
@@ -133,9 +158,9 @@ def render_document(results: dict, title: str, configs=None) -> str:
         f"Written by `python tools/make_results.py` from [results.json](results.json) on {meta['date']}. Do not "
         'edit by hand: rerun the script (`--render-only` re-renders without running anything).', ''
     ]
-    lines += _status_lines(rows, baselines, seeds) + _protocol_lines(results)
-    lines += ['## Baselines', ''] + _baseline_table(baselines, seeds)
-    lines += ['## Methods', ''] + _row_table(rows, by_config, seeds)
+    lines += _status_lines(rows, baselines) + _protocol_lines(results, rows)
+    lines += ['## Baselines', ''] + _baseline_table(baselines)
+    lines += ['## Methods', ''] + _row_table(rows, by_config, baselines['pixel_knn_top1'])
     notes = [(row, results['notes'][row['config']]) for row in rows if row['config'] in results['notes']]
     if notes:
         lines += ['## Notes', ''] + [f"- {row['method']} (`{row['config']}`): {text}" for row, text in notes] + ['']
@@ -159,9 +184,10 @@ def render_document(results: dict, title: str, configs=None) -> str:
 
 def readme_summary(results: dict) -> str:
     """The README's compact table: the baselines, then every row with at least one finished seed as kNN / linear
-    / own top-1 mean ± std and its kNN difference to its base (``resolved`` / ``within noise``)."""
+    / own top-1 mean ± std, its kNN difference to its base and its kNN mean minus raw pixels (``resolved`` /
+    ``within noise``)."""
     validate_results(results)
-    seeds, baselines = results['meta']['seeds'], results['baselines']
+    baselines = results['baselines']
     by_config = {row['config']: row for row in results['rows']}
 
     def cell(values):
@@ -171,13 +197,14 @@ def readme_summary(results: dict) -> str:
         mean, std = mean_std(done)
         return f'{mean:.1f}' if std is None else f'{mean:.1f} ± {std:.1f}'
 
-    lines = ['| method | kNN top-1 (%) | linear top-1 (%) | own top-1 (%) | seeds done | Δ kNN vs base, 95% CI |',
-             '|---|---:|---:|---:|---:|---|',
+    lines = ['| method | kNN top-1 (%) | linear top-1 (%) | own top-1 (%) | seeds done | Δ kNN vs base, 95% CI | '
+             'Δ kNN vs raw pixels, 95% CI |',
+             '|---|---:|---:|---:|---:|---|---|',
              f"| raw pixels | {cell([baselines['pixel_knn_top1']])} | {cell([baselines['pixel_linear_top1']])} "
-             '| - | - | - |']
+             '| - | - | - | - |']
     for bn, label in (('', 'BN statistics of the data'), ('default_bn_', 'initial BN buffers')):
         lines.append(f"| random init ({label}) | {cell(baselines[f'random_init_{bn}knn_top1'])} | "
-                     f"{cell(baselines[f'random_init_{bn}linear_top1'])} | - | - | - |")
+                     f"{cell(baselines[f'random_init_{bn}linear_top1'])} | - | - | - | - |")
     for row in results['rows']:
         done = sum(v is not None for v in row['knn_top1'])
         if not done:
@@ -185,7 +212,8 @@ def readme_summary(results: dict) -> str:
         base = by_config.get(row['base'])
         delta = f"vs {base['method']}: {difference(row['knn_top1'], base['knn_top1'])}" if base else '-'
         lines.append(f"| {row['method']} | {cell(row['knn_top1'])} | {cell(row['linear_top1'])} | "
-                     f"{cell(row['own_top1'])} | {done} of {len(seeds)} | {delta} |")
+                     f"{cell(row['own_top1'])} | {done} of {len(row['seeds'])} | {delta} | "
+                     f"{offset(row['knn_top1'], baselines['pixel_knn_top1'])} |")
     pending = [row['method'] for row in results['rows'] if not any(v is not None for v in row['knn_top1'])]
     if pending:
         lines += ['', f"Not run yet (no finished seed): {', '.join(pending)}."]

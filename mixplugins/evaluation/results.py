@@ -163,20 +163,30 @@ def _baselines_entry(baselines: dict, seeds) -> dict:
                 minutes=_run_minutes(pixels) + sum(_run_minutes(rec) for rec in runs.values()))
 
 
+def all_seeds(seeds, row_seeds) -> list:
+    """The table's ``seeds``, then the other seeds of ``row_seeds`` (one list a row) in their order."""
+    union = list(seeds)
+    for extra in row_seeds:
+        union += [seed for seed in extra if seed not in union]
+    return union
+
+
 def assemble_results(rows, seeds, records: dict, baselines: dict, meta: dict, notes=None) -> dict:
     """results.json from the run records.
 
     Args:
-        rows: dicts ``config, method, base, labels`` in table order.
+        rows: dicts ``config, method, base, labels`` in table order, and ``seeds`` for a row that runs more
+            seeds than the table (they start with the table's).
         seeds: the seeds of the table.
         records: ``{(config, seed): record}`` of the runs found (absent: not run yet).
-        baselines: ``{'config': backbone config, 'pixels': record or None, 'random_init': {seed: record}}``.
+        baselines: ``{'config': backbone config, 'pixels': record or None, 'random_init': {seed: record}}``;
+            random init is reported over every seed of any row (:func:`all_seeds`).
         meta: date, environment, command, pretrain_options, ...; ``machine`` (the machines of the records),
             ``seeds``, ``total_min`` (sum of all recorded run times), ``row_min`` and ``complete`` are added.
         notes: optional ``{config: text}``.
     """
-    entries = [_row_entry(row, seeds, records) for row in rows]
-    base_entry = _baselines_entry(baselines, seeds)
+    entries = [_row_entry(row, row.get('seeds', seeds), records) for row in rows]
+    base_entry = _baselines_entry(baselines, all_seeds(seeds, [entry['seeds'] for entry in entries]))
     used = [rec for rec in [*records.values(), baselines.get('pixels'), *baselines['random_init'].values()] if rec]
     machines = sorted({rec['machine'] for rec in used if rec.get('machine')})
     missing = sum(len(entry['missing_seeds']) for entry in [*entries, base_entry]) + (baselines.get('pixels') is None)
@@ -216,20 +226,24 @@ def validate_results(obj: dict) -> None:
     _check(obj, dict(meta=(dict, ), baselines=(dict, ), rows=(list, )), 'results.json', 0)
     seeds = _require(obj['meta'], 'seeds', (list, ), 'meta')
     _check(obj['meta'], META_SCHEMA, 'meta', len(seeds))
-    _check(obj['baselines'], BASELINES_SCHEMA, 'baselines', len(seeds))
     configs = [_require(row, 'config', (str, ), f'rows[{i}]') for i, row in enumerate(obj['rows'])]
     for i, row in enumerate(obj['rows']):
         where = f"rows[{i}] ({row['config']})"
+        row_seeds = _require(row, 'seeds', (list, ), where)
+        if row_seeds[:len(seeds)] != seeds or len(set(row_seeds)) != len(row_seeds):
+            raise ValueError(f"{where}: 'seeds' {row_seeds} must be meta.seeds {seeds}, then other seeds")
         own = {} if row.get('labels') is False else dict(own_top1=PER_SEED)
-        _check(row, {**ROW_SCHEMA, **own}, where, len(seeds))
-        if row['seeds'] != seeds:
-            raise ValueError(f"{where}: 'seeds' {row['seeds']} differ from meta.seeds {seeds}")
+        _check(row, {**ROW_SCHEMA, **own}, where, len(row_seeds))
         if row['base'] is not None and row['base'] not in configs:
             raise ValueError(f"{where}: 'base' {row['base']!r} is not the config of a row")
         values = [row[key] for key in METRICS if row[key] is not None]
         for seed in row['failed_seeds']:
-            if seed not in seeds or any(per_seed[seeds.index(seed)] is not None for per_seed in values):
+            if seed not in row_seeds or any(per_seed[row_seeds.index(seed)] is not None for per_seed in values):
                 raise ValueError(f"{where}: 'failed_seeds' {seed} must be one of the seeds, with null values")
+    union = all_seeds(seeds, [row['seeds'] for row in obj['rows']])
+    if _require(obj['baselines'], 'seeds', (list, ), 'baselines') != union:
+        raise ValueError(f"baselines: 'seeds' {obj['baselines']['seeds']} must be every seed of a row, {union}")
+    _check(obj['baselines'], BASELINES_SCHEMA, 'baselines', len(union))
     notes = _require(obj, 'notes', (dict, ), 'results.json')
     unknown = sorted(set(notes) - set(configs))
     if unknown or not all(isinstance(text, str) for text in notes.values()):

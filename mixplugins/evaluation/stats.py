@@ -1,5 +1,6 @@
-"""Seed statistics of the results tables: mean ± sample std, and Welch's t interval for the difference of two
-methods' means (B. L. Welch, "The generalization of 'Student's' problem when several different population
+"""Seed statistics of the results tables: mean ± sample std, Student's t interval for a method's mean minus a
+fixed reference (a seed-independent baseline), and Welch's t interval for the difference of two methods' means
+(B. L. Welch, "The generalization of 'Student's' problem when several different population
 variances are involved", Biometrika 34, 1947; no arXiv id)."""
 import math
 
@@ -23,6 +24,18 @@ def welch_df(variant, base) -> float:
     spread)."""
     a, b = (mean_std(x)[1]**2 / len(x) for x in (variant, base))
     return (a + b)**2 / (a**2 / (len(variant) - 1) + b**2 / (len(base) - 1))
+
+
+def offset_ci(values, reference: float, level: float = 0.95) -> tuple:
+    """``(d, lo, hi)``: the mean minus a fixed ``reference``, ``d = m - r``, and its Student t interval
+    ``d ± t_{(1 + level) / 2, n - 1} * s / sqrt(n)`` (``values``: ``n >= 2``). If the spread is 0 the interval is
+    the point ``d``."""
+    from scipy.stats import t
+    if len(values) < 2:
+        raise ValueError(f'offset_ci: needs two values, got {len(values)}')
+    mean, std = mean_std(values)
+    half = float(t.ppf((1 + level) / 2, len(values) - 1)) * std / math.sqrt(len(values))
+    return mean - reference, mean - reference - half, mean - reference + half
 
 
 def diff_ci(variant, base, level: float = 0.95) -> tuple:
