@@ -2,9 +2,9 @@
 # / Un-Mix variants in docs/results_ssl.md. Plain BN1d in the necks (SyncBN has no CPU backend).
 # The SimCLR-family recipe at batch 16 (lr 0.06 scaled linearly to 0.015), for 60 epochs: 89 steps an epoch instead of
 # 23, 5,340 in all. At batch 64 BYOL did not learn in 30 epochs (kNN 47.1 +- 1.7, under random init with the
-# initial BN buffers); at batch 16 it scored 66.8 +- 2.5 over seeds 0-2 in 30 epochs and 79.7 +- 2.2 in 60
-# (docs/digits_recipes.md). A faster target (base_momentum=0.04, m = 0.96 -> 1) scored 80.7 +- 5.3 over six runs on
-# two machines: level with this one.
+# initial BN buffers); at batch 16 it scored 66.8 +- 2.5 over seeds 0-2 in 30 epochs and, in 60, 79.3 +- 2.8 over
+# seeds 0-5 (the results table runs six seeds of it; docs/digits_recipes.md). A faster target (base_momentum=0.04,
+# m = 0.96 -> 1) scored 80.7 +- 5.3 over six runs on two machines: level with this one.
 _base_ = './simclr_resnet18-cifar_1xb64-coslr-30e_digits.py'
 
 train_dataloader = dict(batch_size=16)
