@@ -81,7 +81,7 @@ SUPERVISED_ROWS = [
 ROWS = SSL_ROWS + SAMIX_ROWS + SUPERVISED_ROWS
 #: ``{config: n}``: rows that run at least n seeds, ``--seeds`` followed by the next integers. The base methods
 #: whose three-seed mean kNN left raw pixels (81.1%) inside its 95% interval: BYOL (79.7 ± 2.2) and SimSiam
-#: (83.0 ± 4.0), declared before their extra seeds ran (docs/evaluation.md, "More seeds where it is close").
+#: (83.0 ± 4.0), committed before any extra seed finished (docs/evaluation.md, "More seeds where it is close").
 MIN_SEEDS = {BYOL: 6, SIMSIAM: 6}
 #: ``(file name next to --out-json, title, configs of its rows or None for all)``.
 DOCUMENTS = (
