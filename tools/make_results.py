@@ -182,10 +182,11 @@ def plan_runs(rows, seeds, options, code: str, work_dir: str) -> dict:
             loaded[config] = (cfg, [*options, *off], cfg.pretty_text)
         except Exception as error:  # e.g. a config not written yet: its runs are reported as failed
             loaded[config] = f'{type(error).__name__}: {error}'
+    seeds_of = {config: row_seeds(config, seeds) for _, config, _ in rows}
     runs = {}
-    for seed in all_seeds(seeds, [row_seeds(config, seeds) for _, config, _ in rows]):
+    for seed in all_seeds(seeds, seeds_of.values()):
         for _, config, _ in rows:
-            if seed not in row_seeds(config, seeds):
+            if seed not in seeds_of[config]:
                 continue
             if isinstance(loaded[config], str):
                 runs[(config, seed)] = dict(config=config, seed=seed, error=loaded[config])
@@ -413,7 +414,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     work_dir, code = osp.join(ROOT, args.work_dir), code_version(ROOT)
     runs = plan_runs(ROWS, args.seeds, args.pretrain_options, code, work_dir)
-    seeds = all_seeds(args.seeds, [row_seeds(config, args.seeds) for _, config, _ in ROWS])
+    seeds = list(dict.fromkeys(seed for _, seed in runs))  # every seed of any row, in plan order
     baselines = plan_baselines(runs[(ROWS[0][1], args.seeds[0])], seeds, work_dir)
     selected = args.configs or [config for _, config, _ in ROWS]
     tasks = [('baseline: pixels', baselines['pixels'], lambda run: timed(protocol.evaluate_pixels, run['cfg']))]

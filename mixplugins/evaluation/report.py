@@ -136,8 +136,8 @@ def _protocol_lines(results, rows) -> list:
     if more:
         lines += ['More seeds: ' + '; '.join(f"{row['method']} runs seeds {', '.join(map(str, row['seeds']))}"
                                              for row in more)
-                  + ". A row's mean, std and intervals use all of its seeds; random init is reported over every seed of "
-                  'any row (the baselines table).', '']
+                  + ". A row's mean, std and intervals use all of its seeds; random init is reported over every "
+                  'seed of any row (the baselines table).', '']
     if meta['pretrain_options']:
         lines += [f"Pretraining overrides (`--pretrain-options`, applied to every config): "
                   f"`{' '.join(meta['pretrain_options'])}`.", '']

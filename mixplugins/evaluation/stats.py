@@ -1,7 +1,7 @@
 """Seed statistics of the results tables: mean ± sample std, Student's t interval for a method's mean minus a
-fixed reference (a seed-independent baseline), and Welch's t interval for the difference of two methods' means
-(B. L. Welch, "The generalization of 'Student's' problem when several different population
-variances are involved", Biometrika 34, 1947; no arXiv id)."""
+fixed reference (a seed-independent baseline; Student, "The probable error of a mean", Biometrika 6, 1908; no arXiv
+id), and Welch's t interval for the difference of two methods' means (B. L. Welch, "The generalization of
+'Student's' problem when several different population variances are involved", Biometrika 34, 1947; no arXiv id)."""
 import math
 
 
