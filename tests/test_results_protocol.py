@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mixplugins.evaluation import features, probes, protocol, report, results, stats
+from mixplugins.evaluation import calibrate_batchnorm, features, probes, protocol, report, results, stats
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / 'tools'))
@@ -17,6 +17,8 @@ sys.path.insert(0, str(REPO / 'tools'))
 import make_results  # noqa: E402
 
 MOCOV2 = 'configs/demo/mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py'
+SIMCLR = make_results.SIMCLR
+BYOL = make_results.BYOL
 VANILLA = 'configs/samix/resnet18-cifar_1xb64-coslr-30e_digits.py'
 SAMIX = 'configs/samix/samix_resnet18-cifar_1xb64-coslr-30e_digits.py'
 SAMIX_P = 'configs/samix/samix-p_resnet18-cifar_1xb64-coslr-30e_digits.py'
@@ -186,6 +188,62 @@ def test_feature_rank_tool_measures_the_loaded_backbone(tmp_path, capsys):
     assert record['channels'] == 32 and record['effective_rank'] == pytest.approx(expected)
     assert record['top5_variance_share'] == pytest.approx(top5) and 1.0 <= expected <= 32.0
     assert f'effective rank {expected:.1f} of 32' in capsys.readouterr().out
+
+
+def test_offset_share_by_hand():
+    """Rows (1, 0), (3, 0): mean (2, 0), ||mean||^2 = 4, mean ||f||^2 = (1 + 9) / 2 = 5, share 0.8; centred rows
+    give 0, equal rows 1."""
+    assert features.offset_share(torch.tensor([[1.0, 0.0], [3.0, 0.0]])) == pytest.approx(0.8)
+    assert features.offset_share(torch.tensor([[1.0, 2.0], [-1.0, -2.0]])) == pytest.approx(0.0)
+    assert features.offset_share(torch.tensor([[1.0, 2.0], [1.0, 2.0]])) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match='all zero'):
+        features.offset_share(torch.zeros(3, 2))
+
+
+@pytest.mark.parametrize('config, blind', [(BYOL, True), (SIMCLR, True), (MOCOV2, False)])
+def test_projector_sees_an_offset_of_the_features_unless_it_opens_with_bn(config, blind):
+    """The docs' reading of the kNN checks: in training mode a neck ``Linear -> BN -> ...`` (BYOL, SimCLR) gives the
+    same output for ``f`` and ``f + b`` (BN removes the batch mean of ``W (f + b) = W f + W b``), so their losses
+    cannot see a common offset ``b`` of the backbone features; MoCo v2's ``Linear -> ReLU -> Linear`` can."""
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+    init_default_scope('mmpretrain')
+    torch.manual_seed(0)
+    neck = MODELS.build(Config.fromfile(str(REPO / config)).model.neck)
+    neck.init_weights()
+    neck.train()
+    feats, offset = torch.randn(8, 128, 2, 2), 3.0 * torch.randn(1, 128, 1, 1)
+    moved = (neck([feats])[0] - neck([feats + offset])[0]).abs().max().item()
+    assert (moved < 1e-4) if blind else (moved > 0.1)
+
+
+def test_knn_checks_read_the_same_weights_three_ways(tmp_path, capsys):
+    from feature_rank import main as feature_rank
+    cfg = _small_cfg()
+    config = tmp_path / 'small.py'
+    cfg.dump(str(config))
+    torch.manual_seed(0)
+    backbone = features.random_init_backbone(cfg, 3)
+    backbone.train()
+    with torch.no_grad():  # stored BN statistics that differ from those of the train digits
+        backbone(torch.randn(32, 3, 32, 32) * 2.0 + 0.5)
+    checkpoint = tmp_path / 'epoch_1.pth'
+    torch.save(dict(state_dict={f'backbone.{k}': v for k, v in backbone.state_dict().items()}), checkpoint)
+    [record] = feature_rank([str(config), str(checkpoint), '--knn-checks'])
+    (train, train_labels), (val, val_labels) = features.config_images(cfg, 'train'), features.config_images(cfg, 'val')
+    stored = features.load_backbone(cfg, str(checkpoint))
+    train_feats, val_feats = features.backbone_features(stored, train), features.backbone_features(stored, val)
+    assert record['knn_top1'] == probes.knn_probe_top1(train_feats, train_labels, val_feats, val_labels)
+    mean = train_feats.mean(0)  # the train mean, subtracted from both sets
+    assert record['knn_top1_centred'] == probes.knn_probe_top1(train_feats - mean, train_labels, val_feats - mean,
+                                                               val_labels)
+    data_bn = calibrate_batchnorm(stored, train.split(features.BATCH))
+    assert not torch.allclose(data_bn.bn1.running_mean, stored.bn1.running_mean)
+    assert record['knn_top1_data_bn'] == probes.knn_probe_top1(
+        features.backbone_features(data_bn, train), train_labels, features.backbone_features(data_bn, val), val_labels)
+    assert record['offset_share'] == pytest.approx(features.offset_share(train_feats)) and \
+        0.0 < record['offset_share'] < 1.0
+    assert f"offset share {record['offset_share']:.2f}" in capsys.readouterr().out
 
 
 # ---------------------------------------------------------------- cache keys and code version

@@ -1,12 +1,15 @@
 """Effective rank of a trained backbone's features on the embedded digits: how many directions its val features
-really use (a measure of dimensional collapse; ``mixplugins.evaluation.features.effective_rank``).
+really use (a measure of dimensional collapse; ``mixplugins.evaluation.features.effective_rank``). With
+``--knn-checks``, also its kNN top-1 under the stored BN statistics (as the results tables measure it), under BN
+statistics re-estimated on the train digits and on centred features, and the offset share of its features
+(``mixplugins.evaluation.protocol.checkpoint_knn_checks``).
 
 Example::
 
     python tools/feature_rank.py configs/bsim/byol_resnet18-cifar_1xb16-coslr-60e_digits.py \\
-        work_dirs/byol_digits/epoch_60.pth
+        work_dirs/byol_digits/epoch_60.pth --knn-checks
 
-Each checkpoint is loaded into the backbone of CONFIG (its ``backbone.`` tensors, checked), the 359 val digits are
+Each checkpoint is loaded into the backbone of CONFIG (its ``backbone.`` tensors, checked), the digits are
 normalised as the config's data preprocessor does, and the globally pooled last-stage features are measured.
 """
 import argparse
@@ -20,15 +23,19 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='a digits pretraining config (DigitsDataset train dataset)')
     parser.add_argument('checkpoints', nargs='+', help='checkpoints of that config')
+    parser.add_argument('--knn-checks', action='store_true',
+                        help='also the kNN top-1 under the stored and re-estimated BN statistics and on centred '
+                        'features, and the offset share')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> list:
-    """Print one line per checkpoint and return the records of ``checkpoint_effective_rank``."""
+    """Print one line per checkpoint and return the records of ``checkpoint_effective_rank`` (and
+    ``checkpoint_knn_checks``)."""
     from mmengine.config import Config
 
     import mixplugins  # noqa: F401  (registers the models)
-    from mixplugins.evaluation.protocol import checkpoint_effective_rank
+    from mixplugins.evaluation.protocol import checkpoint_effective_rank, checkpoint_knn_checks
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     records = []
@@ -36,6 +43,11 @@ def main(argv=None) -> list:
         record = dict(checkpoint=checkpoint, **checkpoint_effective_rank(cfg, checkpoint))
         print(f"{checkpoint}: effective rank {record['effective_rank']:.1f} of {record['channels']} "
               f"(top-5 share of variance {record['top5_variance_share']:.2f})")
+        if args.knn_checks:
+            record.update(checkpoint_knn_checks(cfg, checkpoint))
+            print(f"{checkpoint}: kNN top-1 {record['knn_top1']:.2f} (stored BN), "
+                  f"{record['knn_top1_data_bn']:.2f} (BN of the train digits), "
+                  f"{record['knn_top1_centred']:.2f} (centred features); offset share {record['offset_share']:.2f}")
         records.append(record)
     return records
 

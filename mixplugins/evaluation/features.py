@@ -139,6 +139,18 @@ def effective_rank(features: torch.Tensor) -> tuple:
     return math.exp(-(p * p.log()).sum().item()), p[:5].sum().item()
 
 
+def offset_share(features: torch.Tensor) -> float:
+    """The share of the features' mean in their second moment, ``||mean_i f_i||^2 / mean_i ||f_i||^2``, in [0, 1]:
+    1 when every row is the same vector, 0 for centred features. A cosine kNN sees the common offset ``mean_i f_i``;
+    a projector that opens with ``Linear -> BN`` (BYOL, SimSiam, SimCLR) does not, since BN removes it in training
+    mode."""
+    features = features.double()
+    second_moment = features.pow(2).sum(1).mean()
+    if second_moment <= 0:
+        raise ValueError('offset_share: the features are all zero')
+    return (features.mean(0).pow(2).sum() / second_moment).item()
+
+
 def pixel_features(images: torch.Tensor) -> torch.Tensor:
     """The (normalised) pixels of ``N`` images as ``N x (3 H W)`` features."""
     return images.flatten(1)

@@ -29,10 +29,13 @@ def logreg_top1(train_feats, train_labels, val_feats, val_labels, C: float = LOG
     return 100.0 * float((probe.predict(val_feats.numpy()) == val_labels.numpy()).mean())
 
 
-def probe_top1(train_feats, train_labels, val_feats, val_labels) -> dict:
-    """``{'knn_top1', 'linear_top1'}`` (%): weighted kNN (k=20, T=0.07, cosine; training features as memory) and
-    :func:`logreg_top1`."""
+def knn_probe_top1(train_feats, train_labels, val_feats, val_labels) -> float:
+    """Weighted kNN top-1 (%): k=20, T=0.07, cosine, the training features as memory."""
     num_classes = int(max(train_labels.max(), val_labels.max())) + 1
-    return dict(knn_top1=knn_top1(train_feats, train_labels, val_feats, val_labels, num_classes, KNN_K,
-                                  KNN_TEMPERATURE),
+    return knn_top1(train_feats, train_labels, val_feats, val_labels, num_classes, KNN_K, KNN_TEMPERATURE)
+
+
+def probe_top1(train_feats, train_labels, val_feats, val_labels) -> dict:
+    """``{'knn_top1', 'linear_top1'}`` (%): :func:`knn_probe_top1` and :func:`logreg_top1`."""
+    return dict(knn_top1=knn_probe_top1(train_feats, train_labels, val_feats, val_labels),
                 linear_top1=logreg_top1(train_feats, train_labels, val_feats, val_labels))
