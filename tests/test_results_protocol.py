@@ -2,6 +2,7 @@
 probes and features on tiny inputs, the run cache of tools/make_results.py (training subprocess and evaluation
 mocked), failed runs, the results.json layout and the rendered documents."""
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -543,6 +544,9 @@ def test_second_invocation_runs_nothing_and_a_row_reruns_alone(table, monkeypatc
     command = fake.commands[0]
     assert command[2:] == [ssl, '--work-dir', command[4], '--cfg-options', 'randomness.seed=0',
                            'custom_hooks.0.before_train=False', 'custom_hooks.0.after_train=False']
+    record = results.read_record(str(Path(command[4]).parent))  # what selects the draw beside the cache key
+    assert record['omp_num_threads'] == os.environ.get('OMP_NUM_THREADS')
+    assert {'torch', 'pillow', 'numpy', 'opencv', 'mmcv'} <= set(record['environment'])
     again = run()
     assert fake.counts() == (0, 0, 0)  # everything cached
     assert again['rows'] == obj['rows'] and again['baselines'] == obj['baselines']

@@ -279,7 +279,8 @@ def execute(run: dict, work, previous=None, metrics=()) -> dict:
     start = time.time()
     record = {**dict.fromkeys(metrics), **(previous or {})}
     record.update(config=run['config'], seed=run['seed'], key=run['key'], overrides=run['options'],
-                  code_version=run['code'], work_dir=shown(run['dir']), machine=machine(), error=None)
+                  code_version=run['code'], work_dir=shown(run['dir']), machine=machine(),
+                  omp_num_threads=os.environ.get('OMP_NUM_THREADS'), environment=environment(), error=None)
     record.setdefault('pretrain_min', 0.0)
     record.setdefault('commands', [])
     try:
@@ -304,12 +305,21 @@ def machine() -> str:
 
 
 def environment() -> dict:
+    """The versions a run's draw depends on beside its cache key: the same key gives another trajectory under
+    another torch build, image library or thread count (docs/evaluation.md)."""
+    import cv2
+    import mmcv
     import mmengine
     import mmpretrain
+    import numpy
+    import PIL
     import sklearn
     import torch
-    return {'Python': platform.python_version(), 'torch': torch.__version__, 'mmengine': mmengine.__version__,
-            'mmpretrain': mmpretrain.__version__, 'scikit-learn': sklearn.__version__, 'platform': platform.platform()}
+    import torchvision
+    return {'Python': platform.python_version(), 'torch': torch.__version__, 'torchvision': torchvision.__version__,
+            'numpy': numpy.__version__, 'pillow': PIL.__version__, 'opencv': cv2.__version__, 'mmcv': mmcv.__version__,
+            'mmengine': mmengine.__version__, 'mmpretrain': mmpretrain.__version__, 'scikit-learn': sklearn.__version__,
+            'platform': platform.platform()}
 
 
 def table_command(args) -> str:
