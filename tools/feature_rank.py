@@ -2,7 +2,7 @@
 really use (a measure of dimensional collapse; ``mixplugins.evaluation.features.effective_rank``). With
 ``--knn-checks``, also its kNN top-1 under the stored BN statistics (as the results tables measure it), under BN
 statistics re-estimated on the train digits and on centred features, and the offset share of its features
-(``mixplugins.evaluation.protocol.checkpoint_knn_checks``).
+(``mixplugins.evaluation.protocol.backbone_knn_checks``).
 
 Example::
 
@@ -30,21 +30,23 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> list:
-    """Print one line per checkpoint and return the records of ``checkpoint_effective_rank`` (and
-    ``checkpoint_knn_checks``)."""
+    """Print one line per checkpoint and return the records of ``backbone_effective_rank`` (and
+    ``backbone_knn_checks``) of its backbone, loaded once."""
     from mmengine.config import Config
 
     import mixplugins  # noqa: F401  (registers the models)
-    from mixplugins.evaluation.protocol import checkpoint_effective_rank, checkpoint_knn_checks
+    from mixplugins.evaluation.features import load_backbone
+    from mixplugins.evaluation.protocol import backbone_effective_rank, backbone_knn_checks
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
     records = []
     for checkpoint in args.checkpoints:
-        record = dict(checkpoint=checkpoint, **checkpoint_effective_rank(cfg, checkpoint))
+        backbone = load_backbone(cfg, checkpoint)
+        record = dict(checkpoint=checkpoint, **backbone_effective_rank(cfg, backbone))
         print(f"{checkpoint}: effective rank {record['effective_rank']:.1f} of {record['channels']} "
               f"(top-5 share of variance {record['top5_variance_share']:.2f})")
         if args.knn_checks:
-            record.update(checkpoint_knn_checks(cfg, checkpoint))
+            record.update(backbone_knn_checks(cfg, backbone))
             print(f"{checkpoint}: kNN top-1 {record['knn_top1']:.2f} (stored BN), "
                   f"{record['knn_top1_data_bn']:.2f} (BN of the train digits), "
                   f"{record['knn_top1_centred']:.2f} (centred features); offset share {record['offset_share']:.2f}")

@@ -1,7 +1,7 @@
 """The evaluations of the results tables, each on the train / val digits of a pretraining config: a trained
 checkpoint, the seeded random-init backbone (both BN definitions) and the raw pixels. Each returns its top-1 (%)
-under the results.json metric names; ``checkpoint_effective_rank`` measures a checkpoint's val features instead, and
-``checkpoint_knn_checks`` its kNN under other readings (``tools/feature_rank.py``)."""
+under the results.json metric names. ``backbone_effective_rank`` measures a loaded backbone's val features instead,
+and ``backbone_knn_checks`` its kNN under other readings (``tools/feature_rank.py``)."""
 from .batchnorm import calibrate_batchnorm
 from .features import (BATCH, backbone_features, config_images, effective_rank, load_backbone, offset_share,
                        pixel_features, random_init_features)
@@ -37,23 +37,23 @@ def evaluate_pixels(cfg) -> dict:
     return {'pixel_' + key: value for key, value in scores.items()}
 
 
-def checkpoint_effective_rank(cfg, checkpoint: str) -> dict:
-    """``{'effective_rank', 'top5_variance_share', 'channels'}`` of the val features of the backbone of ``cfg``
-    loaded from ``checkpoint`` (prefix ``backbone.``): :func:`~.features.effective_rank`, and the feature width."""
+def backbone_effective_rank(cfg, backbone) -> dict:
+    """``{'effective_rank', 'top5_variance_share', 'channels'}`` of the val features of ``backbone`` (of ``cfg``,
+    loaded with :func:`~.features.load_backbone`): :func:`~.features.effective_rank`, and the feature width."""
     val, _ = config_images(cfg, 'val')
-    features = backbone_features(load_backbone(cfg, checkpoint), val)
+    features = backbone_features(backbone, val)
     erank, top5 = effective_rank(features)
     return {'effective_rank': erank, 'top5_variance_share': top5, 'channels': features.shape[1]}
 
 
-def checkpoint_knn_checks(cfg, checkpoint: str) -> dict:
-    """The kNN top-1 of a checkpoint's backbone as the tables measure it (``knn_top1``: the stored BN statistics)
-    beside two other readings of the same weights: ``knn_top1_data_bn``, BN statistics re-estimated on the clean
-    train digits (:func:`~.batchnorm.calibrate_batchnorm`, the random-init baseline's ``data`` definition), and
+def backbone_knn_checks(cfg, backbone) -> dict:
+    """The kNN top-1 of ``backbone`` (of ``cfg``, loaded with :func:`~.features.load_backbone`) as the tables
+    measure it (``knn_top1``: the stored BN statistics) beside two other readings of the same weights:
+    ``knn_top1_data_bn``, BN statistics re-estimated on the clean train digits
+    (:func:`~.batchnorm.calibrate_batchnorm`, the random-init baseline's ``data`` definition), and
     ``knn_top1_centred``, the features minus the mean of the train features; with the ``offset_share``
     (:func:`~.features.offset_share`) of the train features. A diagnostic, not a metric of the tables."""
     (train, train_labels), (val, val_labels) = config_images(cfg, 'train'), config_images(cfg, 'val')
-    backbone = load_backbone(cfg, checkpoint)
     train_feats, val_feats = backbone_features(backbone, train), backbone_features(backbone, val)
     data_bn = calibrate_batchnorm(backbone, train.split(BATCH))
     mean = train_feats.mean(0)
