@@ -39,12 +39,16 @@ def test_knn_hook_is_required():
         demo.knn_hook_index(supervised)
 
 
-def test_demo_config_is_the_table_row_at_45_epochs():
-    """The demo differs from the Un-Mix MoCo v2 row of the results table only in its epochs and persistent workers."""
-    demo_path = REPO / 'configs/demo/unmix-mocov2_resnet18-cifar_1xb64-coslr-45e_digits.py'
-    demo_cfg = Config.fromfile(str(demo_path)).to_dict()
-    row = Config.fromfile(str(REPO / 'configs/unmix/unmix-mocov2_resnet18-cifar_1xb64-coslr-50e_digits.py')).to_dict()
-    for cfg, epochs, persistent in ((demo_cfg, 45, True), (row, 50, False)):
+def test_demo_config_is_the_table_row_at_14_epochs():
+    """`make demo`'s config differs from the Un-Mix SimCLR row of the results table only in its epochs and persistent
+    workers."""
+    demo_path = 'configs/demo/unmix-simclr_resnet18-cifar_1xb64-coslr-14e_digits.py'
+    row_path = 'configs/unmix/unmix-simclr_resnet18-cifar_1xb64-coslr-30e_digits.py'
+    assert f'DEMO ?= {demo_path}\n' in (REPO / 'Makefile').read_text()
+    assert row_path in {row['config'] for row in json.loads((REPO / 'docs/results.json').read_text())['rows']}
+    demo_cfg = Config.fromfile(str(REPO / demo_path)).to_dict()
+    row = Config.fromfile(str(REPO / row_path)).to_dict()
+    for cfg, epochs, persistent in ((demo_cfg, 14, True), (row, 30, False)):
         assert cfg.pop('max_epochs') == cfg['train_cfg'].pop('max_epochs') == epochs
         assert cfg.pop('param_scheduler') == [
             dict(type='CosineAnnealingLR', T_max=epochs, by_epoch=True, begin=0, end=epochs)]
