@@ -40,7 +40,7 @@ def probe_config(tmp_path, **overrides) -> Path:
 
 def test_demo_tool_through_mim_train(tmp_path):
     """`make demo`'s config (Un-Mix SimCLR) through `tools/demo.py`: `mim train mmpretrain CONFIG` from the repo root,
-    the kNN monitor every epoch, the side-by-side baselines, the learning curves and the Mixer's masks."""
+    the kNN monitor every epoch, the side-by-side baselines, the learning curves and its mixing masks."""
     assert README_DEMO.startswith('configs/demo/unmix-simclr_')
     out = run([sys.executable, 'tools/demo.py', README_DEMO, '--work-dir', tmp_path / 'w', '--knn-interval', '1',
                *tiny_cfg_options(**{'train_cfg.max_epochs': 2, 'param_scheduler.0.T_max': 2,
