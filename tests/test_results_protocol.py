@@ -604,7 +604,7 @@ def test_a_row_of_min_seeds_runs_the_next_seeds(table, monkeypatch, tmp_path, ca
 
 
 def test_min_seeds_extend_the_table_seeds():
-    byol = 'configs/bsim/byol_resnet18-cifar_1xb16-coslr-60e_digits.py'
+    byol = make_results.BYOL
     assert make_results.row_seeds(byol, [0, 1, 2]) == [0, 1, 2, 3, 4, 5]
     assert make_results.row_seeds(byol, [2, 7]) == [2, 7, 8, 9, 10, 11]
     assert make_results.row_seeds(byol, list(range(10))) == list(range(10))  # more seeds given: unchanged

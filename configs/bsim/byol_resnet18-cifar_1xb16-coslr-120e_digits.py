@@ -1,7 +1,7 @@
 # The BYOL digits recipe (byol_resnet18-cifar_1xb16-coslr-60e_digits.py) run for twice the epochs: 120 at batch 16,
 # 10,680 steps, the cosine schedules of the lr and of the target momentum stretched over them. kNN 88.5 +- 3.2% over
 # seeds 0-5 through the protocol, against 79.3 +- 2.8% for 60 epochs and 81.1% for raw pixels
-# (docs/digits_recipes.md). The results table's BYOL rows move to it once its variants' protocol runs are all in.
+# (docs/digits_recipes.md). The results table's BYOL row and its Un-Mix / BSIM / WBSIM variants run it.
 _base_ = './byol_resnet18-cifar_1xb16-coslr-60e_digits.py'
 
 max_epochs = 120
